@@ -1,0 +1,13 @@
+"""The eight standard components. Importing this package imports no TensorFlow:
+executors are loaded only when a component runs."""
+from components.evaluator.component import Evaluator, MetricThreshold
+from components.example_gen.component import ExampleGen
+from components.example_validator.component import ExampleValidator
+from components.pusher.component import Pusher
+from components.schema_gen.component import SchemaGen
+from components.statistics_gen.component import StatisticsGen
+from components.trainer.component import Trainer
+from components.transform.component import Transform
+
+__all__ = ["Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator", "Pusher",
+           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

@@ -1,0 +1,70 @@
+"""Evaluator: TFMA metrics, overall and per slice; thresholds decide the blessing."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from pipeline.dsl import (Component, ComponentSpec, Examples, LatestBlessedModel, Model,
+                          ModelBlessing, ModelEvaluation)
+
+BLESSED_FILE = "BLESSED"
+NOT_BLESSED_FILE = "NOT_BLESSED"
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricThreshold:
+    """A TFMA metric (by class name, e.g. "SparseCategoricalAccuracy") and its gates.
+
+    `lower_bound`/`upper_bound` gate the value; `max_decrease` (for metrics where
+    higher is better) gates the change against the baseline model: 0.0 means
+    "no worse than the model now blessed".
+    """
+
+    metric: str
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    max_decrease: float | None = None
+    higher_is_better: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorInputs:
+    examples: Examples
+    model: Model
+    baseline_model: Model | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorOutputs:
+    evaluation: ModelEvaluation
+    blessing: ModelBlessing
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorParams:
+    """`label_key` is read from the model's `transform_features` output when
+    `preprocessing_function_names` names it, else from the raw examples."""
+
+    label_key: str
+    thresholds: tuple[MetricThreshold, ...] = ()
+    metrics: tuple[str, ...] = ()
+    slice_by: tuple[tuple[str, ...], ...] = ()
+    eval_split: str = "eval"
+    signature_name: str = "serving_default"
+    preprocessing_function_names: tuple[str, ...] = ("transform_features",)
+
+
+class Evaluator(Component):
+    SPEC = ComponentSpec("Evaluator", EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
+                         executor="components.evaluator.executor:execute", uses_beam=True)
+
+    def __init__(self, examples, model, *, label_key: str,
+                 thresholds: Sequence[MetricThreshold] = (), metrics: Sequence[str] = (),
+                 slice_by: Sequence[Sequence[str]] = (), compare_to_latest_blessed: bool = True,
+                 id: str | None = None, enable_cache: bool = True):
+        params = EvaluatorParams(label_key, tuple(thresholds), tuple(metrics),
+                                 tuple(tuple(s) for s in slice_by))
+        baseline = LatestBlessedModel() if compare_to_latest_blessed else None
+        super().__init__(id=id, inputs={"examples": examples, "model": model,
+                                        "baseline_model": baseline},
+                         params=params, enable_cache=enable_cache)

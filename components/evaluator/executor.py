@@ -1,0 +1,156 @@
+"""Evaluator executor: TFMA evaluation, then the blessing decision."""
+from __future__ import annotations
+
+import os
+
+import tensorflow_model_analysis as tfma
+from tfx_bsl.public import tfxio
+
+from components.common import splits
+from components.evaluator.component import (BLESSED_FILE, NOT_BLESSED_FILE, EvaluatorInputs,
+                                            EvaluatorOutputs, EvaluatorParams, MetricThreshold)
+from components.trainer.executor import serving_model_path
+from pipeline.dsl import ExecutionContext, ExecutorOutcome
+
+CANDIDATE = "candidate"
+BASELINE = "baseline"
+
+
+def _threshold(spec: MetricThreshold, with_baseline: bool) -> tfma.MetricThreshold | None:
+    threshold = tfma.MetricThreshold()
+    bounds = {}
+    if spec.lower_bound is not None:
+        bounds["lower_bound"] = {"value": spec.lower_bound}
+    if spec.upper_bound is not None:
+        bounds["upper_bound"] = {"value": spec.upper_bound}
+    if bounds:
+        threshold.value_threshold.CopyFrom(tfma.GenericValueThreshold(**bounds))
+    if with_baseline and spec.max_decrease is not None:
+        direction = (tfma.MetricDirection.HIGHER_IS_BETTER if spec.higher_is_better
+                     else tfma.MetricDirection.LOWER_IS_BETTER)
+        allowed = -spec.max_decrease if spec.higher_is_better else spec.max_decrease
+        # TFMA's absolute change bound is strict; nudge so "no decrease" admits a tie.
+        allowed += -1e-10 if spec.higher_is_better else 1e-10
+        threshold.change_threshold.CopyFrom(tfma.GenericChangeThreshold(
+            direction=direction, absolute={"value": allowed}))
+    return threshold if (bounds or threshold.HasField("change_threshold")) else None
+
+
+def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.EvalConfig:
+    """The TFMA EvalConfig for the candidate (and baseline) model."""
+    def model_spec(name: str, is_baseline: bool) -> tfma.ModelSpec:
+        return tfma.ModelSpec(name=name, signature_name=params.signature_name,
+                              label_key=params.label_key, is_baseline=is_baseline,
+                              preprocessing_function_names=list(params.preprocessing_function_names))
+
+    specs = [model_spec(CANDIDATE, False)] + ([model_spec(BASELINE, True)] if with_baseline else [])
+    thresholds = {t.metric: t for t in params.thresholds}
+    metric_names = list(dict.fromkeys([*params.metrics, *thresholds, "ExampleCount"]))
+    metric_configs = []
+    for name in metric_names:
+        config = tfma.MetricConfig(class_name=name)
+        threshold = _threshold(thresholds[name], with_baseline) if name in thresholds else None
+        if threshold is not None:
+            config.threshold.CopyFrom(threshold)
+        metric_configs.append(config)
+    slicing = [tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=list(s)) for s in params.slice_by]
+    return tfma.EvalConfig(model_specs=specs, metrics_specs=[tfma.MetricsSpec(metrics=metric_configs)],
+                           slicing_specs=slicing)
+
+
+def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
+    models = [tfma.default_eval_shared_model(serving_model_path(inputs.model.uri),
+                                             eval_config=config, model_name=CANDIDATE)]
+    if inputs.baseline_model is not None:
+        models.append(tfma.default_eval_shared_model(
+            serving_model_path(inputs.baseline_model.uri), eval_config=config,
+            model_name=BASELINE, is_baseline=True))
+    return models
+
+
+def slice_metrics(output_uri: str) -> dict[str, dict[str, float]]:
+    """{slice name ("Overall", "island=Biscoe"): {metric: value}} for the candidate model;
+    change-against-baseline values appear as "<metric>_diff"."""
+    table: dict[str, dict[str, float]] = {}
+    for per_slice in tfma.load_metrics(output_uri):
+        keys = [f"{k.column}={k.bytes_value.decode() if k.HasField('bytes_value') else (k.int64_value if k.HasField('int64_value') else k.float_value)}"
+                for k in per_slice.slice_key.single_slice_keys]
+        name = ",".join(keys) or "Overall"
+        for entry in per_slice.metric_keys_and_values:
+            if entry.key.model_name not in ("", CANDIDATE) or not entry.value.HasField("double_value"):
+                continue
+            metric = entry.key.name + ("_diff" if entry.key.is_diff else "")
+            table.setdefault(name, {})[metric] = entry.value.double_value.value
+    return table
+
+
+def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
+    """(all thresholds met, a readable line per failed threshold)."""
+    result = tfma.load_validation_result(output_uri)
+    failures = []
+    for per_slice in result.metric_validations_per_slice:
+        slice_name = ",".join(k.column for k in per_slice.slice_key.single_slice_keys) or "Overall"
+        for failure in per_slice.failures:
+            failures.append(f"{failure.metric_key.name}"
+                            f"{' change vs baseline' if failure.metric_key.is_diff else ''} "
+                            f"({slice_name}): {failure.message}")
+    if result.missing_thresholds:
+        failures.append("some thresholds had no metric value to check (missing_thresholds)")
+    for missing in result.missing_slices:
+        failures.append(f"slice {missing} had no examples")
+    return result.validation_ok and not failures, failures
+
+
+def _record_blessing(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, ok: bool, reason: str) -> None:
+    os.makedirs(outputs.blessing.uri, exist_ok=True)
+    with open(os.path.join(outputs.blessing.uri, BLESSED_FILE if ok else NOT_BLESSED_FILE), "w"):
+        pass
+    outputs.blessing.set("blessed", int(ok))
+    outputs.blessing.set("reason", reason)
+    outputs.blessing.set("current_model_id", int(inputs.model.id or 0))
+    baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else 0
+    outputs.blessing.set("baseline_model_id", int(baseline_id or 0))
+
+
+def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,
+                   overall: dict[str, float], baseline_id: int | None) -> str:
+    if not ok:
+        return "NOT blessed: " + "; ".join(failures)
+    gates = []
+    for t in params.thresholds:
+        name = next((m for m in overall if m.replace("_", "") == t.metric.lower()), t.metric)
+        gate = f"{name}={overall.get(name, float('nan')):.4f}"
+        if t.lower_bound is not None:
+            gate += f" >= {t.lower_bound}"
+        if t.upper_bound is not None:
+            gate += f" <= {t.upper_bound}"
+        if baseline_id is not None and t.max_decrease is not None:
+            gate += f", change vs model #{baseline_id} {overall.get(name + '_diff', 0.0):+.4f}"
+        gates.append(gate)
+    against = f"against baseline model #{baseline_id}" if baseline_id else "first model: value thresholds only"
+    return f"blessed ({against}): " + "; ".join(gates)
+
+
+def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: EvaluatorParams,
+            context: ExecutionContext) -> ExecutorOutcome:
+    config = build_eval_config(params, inputs.baseline_model is not None)
+    splits.record_files(inputs.examples.uri, params.eval_split)
+    source = tfxio.TFExampleRecord(file_pattern=splits.record_pattern(inputs.examples.uri, params.eval_split),
+                                   raw_record_column_name=tfma.ARROW_INPUT_COLUMN)
+    with context.beam_pipeline() as pipeline:
+        _ = (pipeline | "Read" >> source.BeamSource()
+             | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
+                 eval_shared_model=_shared_models(inputs, config), eval_config=config,
+                 output_path=outputs.evaluation.uri))
+    metrics = slice_metrics(outputs.evaluation.uri)
+    overall = metrics.get("Overall", {})
+    for name, value in overall.items():
+        outputs.evaluation.set(f"metric:{name}", float(value))
+    ok, failures = validation_failures(outputs.evaluation.uri)
+    baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else None
+    reason = _decision_text(ok, failures, params, overall, baseline_id)
+    _record_blessing(inputs, outputs, ok, reason)
+    slices = "; ".join(f"{s}: " + ", ".join(f"{m}={v:.3f}" for m, v in sorted(vals.items())
+                                            if not m.endswith("_diff"))
+                       for s, vals in sorted(metrics.items()))
+    return ExecutorOutcome(summary=f"{reason} | {slices}")

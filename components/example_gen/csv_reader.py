@@ -1,0 +1,119 @@
+"""Reads CSV files into an Arrow table, with messages that name file, column and problem."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from typing import Mapping
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from pipeline.dsl import ComponentError
+
+MISSING_VALUES = ["NA", ""]
+_ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "string": pa.string()}
+
+
+def list_csv_files(input_path: str) -> list[str]:
+    """The CSV file itself, or the sorted *.csv files of a folder."""
+    if not os.path.exists(input_path):
+        raise ComponentError(f"{input_path}: no such file or folder; expected a CSV file "
+                             f"or a folder of CSV files")
+    if os.path.isfile(input_path):
+        return [input_path]
+    files = sorted(os.path.join(input_path, f) for f in os.listdir(input_path)
+                   if f.lower().endswith(".csv"))
+    if not files:
+        raise ComponentError(f"{input_path}: folder holds no *.csv files")
+    return files
+
+
+def fingerprint(files: list[str]) -> str:
+    """sha256 over the files' names and contents: changes when any byte does."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(os.path.basename(path).encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _header(path: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise ComponentError(f"{path}: the file is empty; expected a header line and data rows")
+    return next(csv.reader([first]))
+
+
+def _check_columns(path: str, header: list[str], column_types: Mapping[str, str] | None) -> None:
+    if not column_types:
+        return
+    missing = [c for c in column_types if c not in header]
+    if missing:
+        raise ComponentError(
+            f"{path}: column {missing[0]!r} is missing"
+            + (f" (and {len(missing) - 1} more: {missing[1:]})" if len(missing) > 1 else "")
+            + f"; the header has: {', '.join(header)}. Rename the column in the file or fix "
+            f"column_types in the pipeline definition")
+
+
+def _first_bad_value(path: str, column: str, kind: str) -> tuple[int, str]:
+    """(line number, value) of the first value of `column` that is not a `kind`."""
+    table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+        include_columns=[column], column_types={column: pa.string()},
+        null_values=MISSING_VALUES, strings_can_be_null=True))
+    parse = int if kind == "int" else float
+    for index, value in enumerate(table.column(0).to_pylist()):
+        if value is None:
+            continue
+        try:
+            parse(value)
+        except ValueError:
+            return index + 2, value
+    return 0, ""
+
+
+def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
+    """One CSV file as a table; NA and empty fields become nulls.
+
+    Raises ComponentError naming the file, the column and the problem for an
+    empty or header-only file, a missing column, or a value of the wrong type.
+    """
+    header = _header(path)
+    _check_columns(path, header, column_types)
+    types = {c: _ARROW_TYPES[k] for c, k in (column_types or {}).items()}
+    try:
+        table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            column_types=types, null_values=MISSING_VALUES, strings_can_be_null=True))
+    except pa.ArrowInvalid as error:
+        for column, kind in (column_types or {}).items():
+            if kind == "string":
+                continue
+            line, value = _first_bad_value(path, column, kind)
+            if line:
+                raise ComponentError(
+                    f"{path}: column {column!r} should hold {kind} values but line {line} has "
+                    f"{value!r}; fix the value, mark it missing with NA, or declare the column "
+                    f"as string") from None
+        raise ComponentError(f"{path}: could not parse the CSV: {error}") from None
+    if table.num_rows == 0:
+        raise ComponentError(f"{path}: the file has a header but no data rows")
+    return table
+
+
+def read_all(files: list[str], column_types: Mapping[str, str] | None) -> pa.Table:
+    """All files as one table; every file must have the same columns and types."""
+    tables = [read_csv(path, column_types) for path in files]
+    first = tables[0]
+    for path, table in zip(files[1:], tables[1:]):
+        if table.schema.names != first.schema.names:
+            raise ComponentError(f"{path}: header {table.schema.names} differs from "
+                                 f"{files[0]}'s {first.schema.names}; all files must share one header")
+    try:
+        return pa.concat_tables(tables, promote=True)
+    except pa.ArrowInvalid as error:
+        raise ComponentError(f"{files}: columns have different types in different files "
+                             f"({error}); declare column_types in the pipeline definition") from None

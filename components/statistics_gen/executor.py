@@ -1,0 +1,37 @@
+"""StatisticsGen executor: one Beam pipeline computing TFDV statistics per split."""
+from __future__ import annotations
+
+import os
+
+import tensorflow_data_validation as tfdv
+from tfx_bsl.public import tfxio
+
+from components.common import splits
+from components.statistics_gen.component import (STATS_FILE, StatisticsGenInputs,
+                                                 StatisticsGenOutputs, StatisticsGenParams)
+from pipeline.dsl import ExecutionContext, ExecutorOutcome
+
+
+def stats_path(statistics_uri: str, split: str) -> str:
+    """Where the statistics of one split are written (TFX's layout)."""
+    return os.path.join(splits.split_dir(statistics_uri, split), STATS_FILE)
+
+
+def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
+            params: StatisticsGenParams, context: ExecutionContext) -> ExecutorOutcome:
+    split_names = [s for s in inputs.examples.split_names if s not in params.exclude_splits]
+    options = tfdv.StatsOptions(num_top_values=params.num_top_values)
+    with context.beam_pipeline() as pipeline:
+        for split in split_names:
+            splits.record_files(inputs.examples.uri, split)  # fail early, with the path
+            os.makedirs(splits.split_dir(outputs.statistics.uri, split), exist_ok=True)
+            source = tfxio.TFExampleRecord(
+                file_pattern=splits.record_pattern(inputs.examples.uri, split))
+            _ = (pipeline
+                 | f"Read[{split}]" >> source.BeamSource()
+                 | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)
+                 | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(
+                     stats_path(outputs.statistics.uri, split)))
+    outputs.statistics.split_names = split_names
+    outputs.statistics.set("span", int(inputs.examples.get("span", 0) or 0))
+    return ExecutorOutcome(summary=f"statistics of {', '.join(split_names)}")

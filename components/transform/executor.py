@@ -1,0 +1,64 @@
+"""Transform executor: transform graph + transformed examples of every split."""
+from __future__ import annotations
+
+import os
+
+import apache_beam as beam
+import tensorflow_data_validation as tfdv
+import tensorflow_transform as tft
+import tensorflow_transform.beam as tft_beam
+from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
+from tfx_bsl.coders import example_coder
+from tfx_bsl.public import tfxio
+
+from components.common import splits
+from components.common.module_file import file_sha256, load_function
+from components.schema_gen.executor import schema_path
+from components.transform.component import (TRANSFORMED_PREFIX, TransformInputs,
+                                             TransformOutputs, TransformParams)
+from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
+
+
+def _read(pipeline: beam.Pipeline, examples_uri: str, split: str, schema):
+    splits.record_files(examples_uri, split)
+    source = tfxio.TFExampleRecord(file_pattern=splits.record_pattern(examples_uri, split),
+                                   schema=schema)
+    return (pipeline | f"Read[{split}]" >> source.BeamSource(), source.TensorAdapterConfig())
+
+
+def _write_transformed(transformed, output_uri: str, split: str) -> None:
+    prefix = os.path.join(splits.split_dir(output_uri, split), TRANSFORMED_PREFIX)
+    _ = (transformed
+         | f"Encode[{split}]" >> beam.FlatMapTuple(
+             lambda batch, _: example_coder.RecordBatchToExamples(batch))
+         | f"Write[{split}]" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=".gz"))
+
+
+def execute(inputs: TransformInputs, outputs: TransformOutputs, params: TransformParams,
+            context: ExecutionContext) -> ExecutorOutcome:
+    preprocessing_fn = load_function(params.module_file, params.preprocessing_fn)
+    schema = tfdv.load_schema_text(schema_path(inputs.schema.uri))
+    split_names = inputs.examples.split_names
+    if params.analyze_split not in split_names:
+        raise ComponentError(f"examples have no {params.analyze_split!r} split to analyze "
+                             f"(found {split_names})")
+    with context.beam_pipeline() as pipeline:
+        with tft_beam.Context(temp_dir=os.path.join(context.tmp_dir, "tft")):
+            analyze_data = _read(pipeline, inputs.examples.uri, params.analyze_split, schema)
+            transform_fn = analyze_data | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
+            _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(
+                outputs.transform_graph.uri)
+            for split in split_names:
+                data = (analyze_data if split == params.analyze_split
+                        else _read(pipeline, inputs.examples.uri, split, schema))
+                transformed, _ = ((data, transform_fn) | f"Transform[{split}]"
+                                  >> tft_beam.TransformDataset(output_record_batches=True))
+                _write_transformed(transformed, outputs.transformed_examples.uri, split)
+    # The raw schema lets the serving signature parse raw tf.Examples (TFX does the same).
+    metadata_io.write_metadata(dataset_metadata.DatasetMetadata(schema), os.path.join(
+        outputs.transform_graph.uri, tft.TFTransformOutput.RAW_METADATA_DIR))
+    outputs.transformed_examples.split_names = split_names
+    outputs.transformed_examples.set("span", int(inputs.examples.get("span", 0) or 0))
+    outputs.transform_graph.set("module_sha256", file_sha256(params.module_file))
+    return ExecutorOutcome(summary=f"analyzed {params.analyze_split}, transformed "
+                           f"{', '.join(split_names)}")

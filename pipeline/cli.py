@@ -1,0 +1,95 @@
+"""`mlpipe` (also `python -m pipeline`): run pipelines and read their history."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+
+from pipeline.loader import PipelineLoadError, load_pipeline
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    """TensorFlow, Beam and absl are chatty; keep their warnings out unless asked."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+        return
+    warnings.filterwarnings("ignore")
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("absl", "apache_beam", "tensorflow", "tensorflow_transform", "root"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("mlpipe").setLevel(logging.WARNING)
+    try:
+        from absl import logging as absl_logging
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except ImportError:
+        pass
+
+
+def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pipeline", nargs="?", default=None,
+                        help="a pipeline file defining create_pipeline(), or a built-in name "
+                             "(penguin, taxi); default: penguin")
+    parser.add_argument("--root", help="pipeline root: where artifacts and the SQLite "
+                                       "metadata go (default: ./mlpipe-output/<pipeline>)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlpipe", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show library logs and tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a pipeline end to end on this machine")
+    _add_pipeline_args(run)
+    run.add_argument("--data", dest="data_path", help="input CSV file or folder")
+    run.add_argument("--serving-dir", help="where Pusher puts blessed models")
+    run.add_argument("--beam-arg", dest="beam_args", action="append", default=[],
+                     metavar="ARG", help="a Beam pipeline option, e.g. "
+                     "--beam-arg=--direct_running_mode=multi_processing (repeatable)")
+    runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
+    _add_pipeline_args(runs)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.runner.console import ConsoleListener, summary
+    from pipeline.runner.local import LocalRunner
+
+    pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
+                             serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
+    print(f"mlpipe: pipeline {pipeline.name!r}, root {pipeline.root}, "
+          f"metadata {pipeline.metadata.describe()}", flush=True)
+    result = LocalRunner(ConsoleListener(pipeline)).run(pipeline)
+    print(summary(result), flush=True)
+    return 0 if result.ok else 1
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from pipeline.metadata.store import MetadataStore
+
+    pipeline = load_pipeline(args.pipeline, root=args.root)
+    runs = MetadataStore(pipeline.metadata).runs(pipeline.name)
+    if not runs:
+        print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
+        return 0
+    print(f"{'RUN':<40} {'STARTED':<19} {'STATUS':<9} PUSHED VERSION")
+    for run in runs:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+        pushed = run.properties.get("pushed_version", "-")
+        print(f"{run.run_id:<40} {started:<19} {run.status:<9} {pushed}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet_libraries(args.verbose)
+    try:
+        return {"run": cmd_run, "runs": cmd_runs}[args.command](args)
+    except PipelineLoadError as error:
+        print(f"mlpipe: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

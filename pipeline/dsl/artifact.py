@@ -1,0 +1,107 @@
+"""Artifacts: typed handles on the files a component reads or writes.
+
+An artifact is a URI plus properties. Its type name is the one TFX uses, so
+that ML Metadata written by this project reads like TFX's to any MLMD tool.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar, Union
+
+PropertyValue = Union[int, float, str]
+
+
+@dataclasses.dataclass
+class Artifact:
+    """A file or folder produced or consumed by a component execution.
+
+    `properties` holds the values of the type's declared properties
+    (`PROPERTIES`); `custom_properties` holds anything else worth recording.
+    `id` is the ML Metadata artifact id once the artifact is published.
+    """
+
+    TYPE_NAME: ClassVar[str] = "Artifact"
+    PROPERTIES: ClassVar[dict[str, type]] = {}
+
+    uri: str = ""
+    id: int | None = None
+    properties: dict[str, PropertyValue] = dataclasses.field(default_factory=dict)
+    custom_properties: dict[str, PropertyValue] = dataclasses.field(default_factory=dict)
+
+    def set(self, name: str, value: PropertyValue) -> None:
+        """Sets a declared property if the type declares `name`, else a custom one."""
+        if name in self.PROPERTIES:
+            self.properties[name] = self.PROPERTIES[name](value)
+        else:
+            self.custom_properties[name] = value
+
+    def get(self, name: str, default: PropertyValue | None = None) -> PropertyValue | None:
+        """Reads a declared or custom property."""
+        if name in self.properties:
+            return self.properties[name]
+        return self.custom_properties.get(name, default)
+
+    def __str__(self) -> str:
+        return f"{self.TYPE_NAME}#{self.id if self.id is not None else '?'}({self.uri})"
+
+
+class _SplitArtifact(Artifact):
+    """An artifact whose folder holds one `Split-<name>/` subfolder per split."""
+
+    PROPERTIES: ClassVar[dict[str, type]] = {"span": int, "split_names": str, "version": int}
+
+    @property
+    def split_names(self) -> list[str]:
+        names = str(self.properties.get("split_names", "[]"))
+        return [n.strip().strip('"') for n in names.strip("[]").split(",") if n.strip()]
+
+    @split_names.setter
+    def split_names(self, names: list[str]) -> None:
+        self.properties["split_names"] = "[" + ",".join(f'"{n}"' for n in names) + "]"
+
+    def split_uri(self, split: str) -> str:
+        """The folder of one split, in TFX's layout."""
+        return f"{self.uri}/Split-{split}"
+
+
+class Examples(_SplitArtifact):
+    TYPE_NAME = "Examples"
+
+
+class ExampleStatistics(_SplitArtifact):
+    TYPE_NAME = "ExampleStatistics"
+
+
+class ExampleAnomalies(_SplitArtifact):
+    TYPE_NAME = "ExampleAnomalies"
+
+
+class Schema(Artifact):
+    TYPE_NAME = "Schema"
+
+
+class TransformGraph(Artifact):
+    TYPE_NAME = "TransformGraph"
+
+
+class Model(Artifact):
+    TYPE_NAME = "Model"
+
+
+class ModelEvaluation(Artifact):
+    TYPE_NAME = "ModelEvaluation"
+
+
+class ModelBlessing(Artifact):
+    TYPE_NAME = "ModelBlessing"
+
+
+class PushedModel(Artifact):
+    TYPE_NAME = "PushedModel"
+
+
+STANDARD_TYPES: dict[str, type[Artifact]] = {
+    cls.TYPE_NAME: cls
+    for cls in (Examples, ExampleStatistics, ExampleAnomalies, Schema, TransformGraph,
+                Model, ModelEvaluation, ModelBlessing, PushedModel)
+}

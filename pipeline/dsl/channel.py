@@ -1,0 +1,51 @@
+"""Channels: how one component's input names another's output."""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from pipeline.dsl.artifact import Artifact, Model
+
+if TYPE_CHECKING:
+    from pipeline.dsl.component import Component
+
+
+@dataclasses.dataclass(frozen=True)
+class Channel:
+    """The output `output_name` of the component `producer`."""
+
+    producer: "Component"
+    output_name: str
+    artifact_type: type[Artifact]
+
+    def __repr__(self) -> str:
+        return f"Channel({self.producer.id}.{self.output_name}: {self.artifact_type.TYPE_NAME})"
+
+
+@dataclasses.dataclass(frozen=True)
+class LatestBlessedModel:
+    """Resolves, at run time, to the newest blessed Model of the same pipeline
+    in ML Metadata, or to nothing on the first run. This is what change
+    thresholds compare against (TFX's LatestBlessedModelStrategy)."""
+
+    artifact_type: type[Artifact] = Model
+
+
+class Outputs:
+    """Attribute access to a component's output channels: `gen.outputs.examples`."""
+
+    def __init__(self, channels: dict[str, Channel]):
+        self._channels = channels
+
+    def __getattr__(self, name: str) -> Channel:
+        try:
+            return self.__dict__["_channels"][name]
+        except KeyError:
+            known = ", ".join(self.__dict__["_channels"]) or "none"
+            raise AttributeError(f"no output named {name!r}; outputs are: {known}") from None
+
+    def __getitem__(self, name: str) -> Channel:
+        return getattr(self, name)
+
+    def items(self):
+        return self._channels.items()

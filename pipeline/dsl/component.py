@@ -1,0 +1,121 @@
+"""Components: a typed spec (inputs, outputs, parameters) plus an executor.
+
+A component's inputs, outputs and parameters are each a frozen dataclass. The
+executor is a plain function `execute(inputs, outputs, params, context)` named
+by its import path, so that a pipeline definition can be loaded (and compiled,
+or found fully cached) without importing TensorFlow.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import types
+import typing
+from typing import Any, Callable, ClassVar, Union
+
+from pipeline.dsl.artifact import Artifact
+from pipeline.dsl.channel import Channel, LatestBlessedModel, Outputs
+
+InputSource = Union[Channel, LatestBlessedModel]
+
+
+@dataclasses.dataclass(frozen=True)
+class Port:
+    """One input or output slot of a component."""
+
+    name: str
+    artifact_type: type[Artifact]
+    optional: bool = False
+
+
+def ports_of(dataclass_type: type) -> list[Port]:
+    """Reads the ports declared by an inputs/outputs dataclass's annotations."""
+    hints = typing.get_type_hints(dataclass_type)
+    ports = []
+    for field in dataclasses.fields(dataclass_type):
+        hint = hints[field.name]
+        args = typing.get_args(hint)
+        optional = type(None) in args
+        artifact_type = next((a for a in args if a is not type(None)), hint)
+        if not (isinstance(artifact_type, type) and issubclass(artifact_type, Artifact)):
+            raise TypeError(f"{dataclass_type.__name__}.{field.name}: expected an Artifact "
+                            f"subclass (optionally `| None`), found {hint!r}")
+        ports.append(Port(field.name, artifact_type, optional))
+    return ports
+
+
+@dataclasses.dataclass(frozen=True)
+class ComponentSpec:
+    """What a component type consumes, produces and is configured by."""
+
+    type_name: str
+    inputs_type: type
+    outputs_type: type
+    params_type: type
+    executor: str  # "package.module:function"
+    uses_beam: bool = False
+
+    @property
+    def input_ports(self) -> list[Port]:
+        return ports_of(self.inputs_type)
+
+    @property
+    def output_ports(self) -> list[Port]:
+        return ports_of(self.outputs_type)
+
+    def load_executor(self) -> Callable[..., Any]:
+        module_name, _, function_name = self.executor.partition(":")
+        return getattr(importlib.import_module(module_name), function_name)
+
+
+class Component:
+    """A node of a pipeline: a component type, its input sources and parameters."""
+
+    SPEC: ClassVar[ComponentSpec]
+
+    def __init__(self, *, id: str | None, inputs: dict[str, InputSource | None],
+                 params: Any, enable_cache: bool = True):
+        self.id = id or self.SPEC.type_name
+        self.params = params
+        self.enable_cache = enable_cache
+        self.inputs = self._checked_inputs(inputs)
+        self.outputs = Outputs({p.name: Channel(self, p.name, p.artifact_type)
+                                for p in self.SPEC.output_ports})
+
+    def _checked_inputs(self, inputs: dict[str, InputSource | None]) -> dict[str, InputSource]:
+        checked: dict[str, InputSource] = {}
+        for port in self.SPEC.input_ports:
+            source = inputs.get(port.name)
+            if source is None:
+                if not port.optional:
+                    raise ValueError(f"{self.id}: input {port.name!r} "
+                                     f"({port.artifact_type.TYPE_NAME}) is required but was not given")
+                continue
+            if not issubclass(source.artifact_type, port.artifact_type):
+                raise TypeError(f"{self.id}: input {port.name!r} expects "
+                                f"{port.artifact_type.TYPE_NAME}, got {source!r}")
+            checked[port.name] = source
+        unknown = set(inputs) - {p.name for p in self.SPEC.input_ports}
+        if unknown:
+            raise ValueError(f"{self.id}: unknown inputs {sorted(unknown)}")
+        return checked
+
+    @property
+    def upstream(self) -> list["Component"]:
+        return [s.producer for s in self.inputs.values() if isinstance(s, Channel)]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r})"
+
+
+def params_to_dict(params: Any) -> dict[str, Any]:
+    """A parameters dataclass as plain JSON-able values (tuples become lists)."""
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, (dict, types.MappingProxyType)):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value
+    return plain(params)

@@ -1,0 +1,54 @@
+"""What an executor gets besides its artifacts and parameters."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import apache_beam as beam
+
+DEFAULT_BEAM_ARGS = ("--runner=DirectRunner", "--direct_running_mode=in_memory",
+                     "--direct_num_workers=1")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecutionContext:
+    """Run-level facts an executor may use. Executors never touch ML Metadata."""
+
+    pipeline_name: str
+    run_id: str
+    component_id: str
+    tmp_dir: str
+    beam_args: tuple[str, ...] = ()
+    log: logging.Logger = logging.getLogger("mlpipe")
+
+    def beam_pipeline(self) -> "beam.Pipeline":
+        """A Beam pipeline with the pipeline's Beam options (DirectRunner by default)."""
+        import apache_beam as beam
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        args = list(DEFAULT_BEAM_ARGS)
+        given = {a.split("=", 1)[0] for a in self.beam_args}
+        args = [a for a in args if a.split("=", 1)[0] not in given] + list(self.beam_args)
+        if any(a.startswith("--runner=") and a != "--runner=DirectRunner" for a in args):
+            args = [a for a in args if not a.startswith("--direct_")]
+        return beam.Pipeline(options=PipelineOptions(args))
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecutorOutcome:
+    """What an executor may report back beyond its outputs.
+
+    `halt_reason` set means the execution itself succeeded (its outputs are
+    published) but the pipeline must stop after it, e.g. on data anomalies.
+    `summary` is one line for the run's console output.
+    """
+
+    summary: str = ""
+    halt_reason: str | None = None
+
+
+class ComponentError(Exception):
+    """A failure the user can fix: the message says what was expected, what was
+    found and how to fix it. The runner prints it without a traceback."""

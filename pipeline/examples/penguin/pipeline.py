@@ -1,0 +1,56 @@
+"""The default pipeline: Palmer penguins species classification.
+
+Blessing needs overall accuracy >= 0.9 on the eval split and, once a model is
+serving, no drop in accuracy against it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import palmerpenguins
+
+from components import (Evaluator, ExampleGen, ExampleValidator, MetricThreshold, Pusher,
+                        SchemaGen, StatisticsGen, Trainer, Transform)
+from pipeline.defaults import default_root, default_serving_dir
+from pipeline.dsl import Pipeline
+from pipeline.metadata import MetadataConfig
+
+NAME = "penguin"
+MODULE_FILE = str(Path(__file__).with_name("module.py"))
+SCHEMA_FILE = str(Path(__file__).resolve().parents[3] / "schemas" / "penguin" / "schema.pbtxt")
+DATA_FILE = os.path.join(os.path.dirname(palmerpenguins.__file__), "data", "penguins.csv")
+COLUMN_TYPES = {"species": "string", "island": "string", "bill_length_mm": "float",
+                "bill_depth_mm": "float", "flipper_length_mm": "int", "body_mass_g": "int",
+                "sex": "string", "year": "int"}
+
+
+def create_pipeline(root: str | None = None, data_path: str | None = None,
+                    serving_dir: str | None = None, metadata: MetadataConfig | None = None,
+                    beam_args: Sequence[str] = (), accuracy_threshold: float = 0.9,
+                    train_steps: int = 400, fail_on_anomalies: bool = True) -> Pipeline:
+    """The eight-component penguin pipeline; every argument has a working default."""
+    root = root or default_root(NAME)
+    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES)
+    statistics_gen = StatisticsGen(example_gen.outputs.examples)
+    schema_gen = SchemaGen(statistics_gen.outputs.statistics, schema_file=SCHEMA_FILE)
+    example_validator = ExampleValidator(statistics_gen.outputs.statistics,
+                                         schema_gen.outputs.schema,
+                                         fail_on_anomalies=fail_on_anomalies)
+    transform = Transform(example_gen.outputs.examples, schema_gen.outputs.schema,
+                          module_file=MODULE_FILE)
+    trainer = Trainer(transform.outputs.transformed_examples, transform.outputs.transform_graph,
+                      schema_gen.outputs.schema, module_file=MODULE_FILE,
+                      train_steps=train_steps, eval_steps=5,
+                      hyperparameters={"hidden_units": 8, "learning_rate": 0.01, "seed": 42})
+    evaluator = Evaluator(
+        example_gen.outputs.examples, trainer.outputs.model, label_key="species_xf",
+        thresholds=[MetricThreshold("SparseCategoricalAccuracy", lower_bound=accuracy_threshold,
+                                    max_decrease=0.0)],
+        slice_by=[("island",)])
+    pusher = Pusher(trainer.outputs.model, evaluator.outputs.blessing,
+                    serving_dir=serving_dir or default_serving_dir(root), model_name=NAME)
+    return Pipeline(NAME, root, [example_gen, statistics_gen, schema_gen, example_validator,
+                                 transform, trainer, evaluator, pusher],
+                    metadata=metadata, beam_args=beam_args)

@@ -1,0 +1,55 @@
+"""Where ML Metadata lives: an SQLite file (the default) or a MySQL database."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Union
+
+
+@dataclasses.dataclass(frozen=True)
+class SqliteConfig:
+    """An SQLite file; created, with its folder, on first use."""
+
+    path: str
+
+    def to_proto(self):
+        from ml_metadata.proto import metadata_store_pb2
+
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        config = metadata_store_pb2.ConnectionConfig()
+        config.sqlite.filename_uri = self.path
+        config.sqlite.connection_mode = (
+            metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE)
+        return config
+
+    def describe(self) -> str:
+        return f"sqlite:{self.path}"
+
+
+@dataclasses.dataclass(frozen=True)
+class MySqlConfig:
+    """A MySQL (or MariaDB) database, as Kubeflow's own metadata store uses."""
+
+    host: str
+    database: str
+    user: str
+    password: str = ""
+    port: int = 3306
+
+    def to_proto(self):
+        from ml_metadata.proto import metadata_store_pb2
+
+        config = metadata_store_pb2.ConnectionConfig()
+        config.mysql.host = self.host
+        config.mysql.port = self.port
+        config.mysql.database = self.database
+        config.mysql.user = self.user
+        config.mysql.password = self.password
+        config.mysql.create_if_not_exists = True
+        return config
+
+    def describe(self) -> str:
+        return f"mysql://{self.user}@{self.host}:{self.port}/{self.database}"
+
+
+MetadataConfig = Union[SqliteConfig, MySqlConfig]

@@ -1,0 +1,265 @@
+"""The one wrapper that owns the ML Metadata store.
+
+Runners call this module; executors never do. Types, contexts and event
+paths follow TFX's conventions: artifact types named as in TFX, contexts of
+types `pipeline`, `pipeline_run` and `node`, INPUT/OUTPUT events whose path
+is the port name.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Iterable, Mapping
+
+from ml_metadata import errors as mlmd_errors
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline.dsl.artifact import STANDARD_TYPES, Artifact
+from pipeline.metadata.config import MetadataConfig
+
+PIPELINE_CONTEXT = "pipeline"
+RUN_CONTEXT = "pipeline_run"
+NODE_CONTEXT = "node"
+_PROPERTY_TYPES = {int: pb.INT, float: pb.DOUBLE, str: pb.STRING}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContexts:
+    """The contexts every execution of one run is attributed to."""
+
+    pipeline: pb.Context
+    run: pb.Context
+
+    @property
+    def run_id(self) -> str:
+        return self.run.name
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """One pipeline run as recorded in ML Metadata."""
+
+    run_id: str
+    pipeline_name: str
+    started: float
+    status: str
+    properties: dict[str, object]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecutionRecord:
+    """One component execution as recorded in ML Metadata."""
+
+    id: int
+    type_name: str
+    component_id: str
+    state: str
+    properties: dict[str, object]
+
+
+def _set_value(value_proto: pb.Value, value: object) -> None:
+    if isinstance(value, bool):
+        value_proto.int_value = int(value)
+    elif isinstance(value, int):
+        value_proto.int_value = value
+    elif isinstance(value, float):
+        value_proto.double_value = value
+    else:
+        value_proto.string_value = str(value)
+
+
+def _read_value(value_proto: pb.Value) -> object:
+    kind = value_proto.WhichOneof("value")
+    return getattr(value_proto, kind) if kind else None
+
+
+def _read_map(proto_map) -> dict[str, object]:
+    return {key: _read_value(value) for key, value in proto_map.items()}
+
+
+class MetadataStore:
+    """Records runs, executions and artifacts, and answers questions about them."""
+
+    def __init__(self, config: MetadataConfig):
+        self.config = config
+        self._store = metadata_store.MetadataStore(config.to_proto())
+        self._type_ids: dict[tuple[str, str], int] = {}
+        self._type_names: dict[int, str] = {}
+
+    @property
+    def raw(self) -> metadata_store.MetadataStore:
+        """The underlying ml_metadata store, for queries this wrapper has no method for."""
+        return self._store
+
+    # -- types ---------------------------------------------------------------
+    def _artifact_type_id(self, cls: type[Artifact]) -> int:
+        key = ("artifact", cls.TYPE_NAME)
+        if key not in self._type_ids:
+            proto = pb.ArtifactType(name=cls.TYPE_NAME)
+            for name, py_type in cls.PROPERTIES.items():
+                proto.properties[name] = _PROPERTY_TYPES[py_type]
+            self._type_ids[key] = self._store.put_artifact_type(proto, can_add_fields=True)
+        return self._type_ids[key]
+
+    def _simple_type_id(self, kind: str, name: str) -> int:
+        key = (kind, name)
+        if key not in self._type_ids:
+            if kind == "execution":
+                self._type_ids[key] = self._store.put_execution_type(pb.ExecutionType(name=name))
+            else:
+                self._type_ids[key] = self._store.put_context_type(pb.ContextType(name=name))
+        return self._type_ids[key]
+
+    def _artifact_type_name(self, type_id: int) -> str:
+        if type_id not in self._type_names:
+            [proto] = self._store.get_artifact_types_by_id([type_id])
+            self._type_names[type_id] = proto.name
+        return self._type_names[type_id]
+
+    # -- contexts ------------------------------------------------------------
+    def _context(self, type_name: str, name: str, properties: Mapping[str, object] = {}) -> pb.Context:
+        existing = self._store.get_context_by_type_and_name(type_name, name)
+        if existing is not None:
+            return existing
+        context = pb.Context(type_id=self._simple_type_id("context", type_name), name=name)
+        for key, value in properties.items():
+            _set_value(context.custom_properties[key], value)
+        try:
+            [context.id] = self._store.put_contexts([context])
+        except mlmd_errors.AlreadyExistsError:  # created concurrently by another process
+            return self._store.get_context_by_type_and_name(type_name, name)
+        return context
+
+    def start_run(self, pipeline_name: str, run_id: str, properties: Mapping[str, object]) -> RunContexts:
+        """Creates (or reopens) the pipeline and run contexts and marks the run RUNNING."""
+        pipeline_ctx = self._context(PIPELINE_CONTEXT, pipeline_name)
+        run_ctx = self._context(RUN_CONTEXT, run_id, {"pipeline_name": pipeline_name,
+                                                     "start_time": time.time()})
+        contexts = RunContexts(pipeline_ctx, run_ctx)
+        self.update_run(contexts, {"status": "RUNNING", **properties})
+        return contexts
+
+    def update_run(self, contexts: RunContexts, properties: Mapping[str, object]) -> None:
+        """Sets properties (status, end_time, pushed version, ...) on the run context."""
+        for key, value in properties.items():
+            _set_value(contexts.run.custom_properties[key], value)
+        self._store.put_contexts([contexts.run])
+
+    # -- executions ----------------------------------------------------------
+    def start_execution(self, contexts: RunContexts, type_name: str, component_id: str,
+                        inputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
+        """Records a RUNNING execution with INPUT events for its (published) inputs."""
+        node_ctx = self._context(NODE_CONTEXT, f"{contexts.pipeline.name}.{component_id}")
+        execution = pb.Execution(type_id=self._simple_type_id("execution", type_name),
+                                 last_known_state=pb.Execution.RUNNING)
+        for key, value in {"component_id": component_id, "run_id": contexts.run_id,
+                           "pipeline_name": contexts.pipeline.name, **properties}.items():
+            _set_value(execution.custom_properties[key], value)
+        ids = [a.id for a in inputs.values()]
+        protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)} if ids else {}
+        pairs = [(protos[artifact.id], self._event(pb.Event.INPUT, name))
+                 for name, artifact in inputs.items()]
+        execution_id, _, _ = self._store.put_execution(
+            execution, pairs, [contexts.pipeline, contexts.run, node_ctx],
+            reuse_context_if_already_exist=True)
+        return execution_id
+
+    def complete_execution(self, execution_id: int, outputs: Mapping[str, Artifact],
+                           properties: Mapping[str, object]) -> None:
+        """Publishes the outputs as LIVE artifacts with OUTPUT events and marks the
+        execution COMPLETE, in one transaction. Sets each output's `id`."""
+        execution = self._execution_proto(execution_id, properties, pb.Execution.COMPLETE)
+        names = list(outputs)
+        pairs = [(self._artifact_proto(outputs[n]), self._event(pb.Event.OUTPUT, n)) for n in names]
+        contexts = self._store.get_contexts_by_execution(execution_id)
+        _, artifact_ids, _ = self._store.put_execution(execution, pairs, contexts)
+        for name, artifact_id in zip(names, artifact_ids):
+            outputs[name].id = artifact_id
+
+    def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object]) -> None:
+        """Marks the execution FAILED and records the error message."""
+        execution = self._execution_proto(execution_id, {"error": error[:8000], **properties},
+                                          pb.Execution.FAILED)
+        self._store.put_executions([execution])
+
+    def _execution_proto(self, execution_id: int, properties: Mapping[str, object],
+                         state: int) -> pb.Execution:
+        [execution] = self._store.get_executions_by_id([execution_id])
+        execution.last_known_state = state
+        for key, value in properties.items():
+            _set_value(execution.custom_properties[key], value)
+        return execution
+
+    def _artifact_proto(self, artifact: Artifact) -> pb.Artifact:
+        proto = pb.Artifact(type_id=self._artifact_type_id(type(artifact)), uri=artifact.uri,
+                            state=pb.Artifact.LIVE)
+        for key, value in artifact.properties.items():
+            _set_value(proto.properties[key], value)
+        for key, value in artifact.custom_properties.items():
+            _set_value(proto.custom_properties[key], value)
+        return proto
+
+    @staticmethod
+    def _event(event_type: int, port_name: str) -> pb.Event:
+        event = pb.Event(type=event_type)
+        event.path.steps.add().key = port_name
+        event.path.steps.add().index = 0
+        return event
+
+    # -- queries -------------------------------------------------------------
+    def to_artifact(self, proto: pb.Artifact) -> Artifact:
+        """The ML Metadata artifact as this project's typed Artifact."""
+        cls = STANDARD_TYPES.get(self._artifact_type_name(proto.type_id), Artifact)
+        return cls(uri=proto.uri, id=proto.id, properties=_read_map(proto.properties),
+                   custom_properties=_read_map(proto.custom_properties))
+
+    def artifact(self, artifact_id: int) -> Artifact:
+        """One artifact by id; KeyError if there is none."""
+        protos = self._store.get_artifacts_by_id([artifact_id])
+        if not protos:
+            raise KeyError(f"no artifact with id {artifact_id} in {self.config.describe()}")
+        return self.to_artifact(protos[0])
+
+    def latest_blessed_model(self, pipeline_name: str) -> Artifact | None:
+        """The Model of the newest blessing (blessed=1) in the pipeline, or None."""
+        pipeline_ctx = self._store.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
+        if pipeline_ctx is None:
+            return None
+        blessings = [self.to_artifact(p) for p in self._store.get_artifacts_by_context(pipeline_ctx.id)
+                     if p.state == pb.Artifact.LIVE
+                     and self._artifact_type_name(p.type_id) == "ModelBlessing"]
+        blessed = [b for b in blessings if b.get("blessed") == 1]
+        if not blessed:
+            return None
+        newest = max(blessed, key=lambda b: b.id)
+        return self.artifact(int(newest.get("current_model_id")))
+
+    def runs(self, pipeline_name: str | None = None) -> list[RunRecord]:
+        """All runs, newest first, optionally of one pipeline only."""
+        records = []
+        for ctx in self._store.get_contexts_by_type(RUN_CONTEXT):
+            props = _read_map(ctx.custom_properties)
+            if pipeline_name and props.get("pipeline_name") != pipeline_name:
+                continue
+            records.append(RunRecord(ctx.name, str(props.get("pipeline_name")),
+                                     float(props.get("start_time", 0.0)),
+                                     str(props.get("status", "UNKNOWN")), props))
+        return sorted(records, key=lambda r: r.started, reverse=True)
+
+    def executions(self, run_id: str) -> list[ExecutionRecord]:
+        """The executions of one run, in the order they started."""
+        run_ctx = self._store.get_context_by_type_and_name(RUN_CONTEXT, run_id)
+        if run_ctx is None:
+            raise KeyError(f"no run {run_id!r} in {self.config.describe()}")
+        type_names = {t.id: t.name for t in self._store.get_execution_types()}
+        records = [ExecutionRecord(e.id, type_names[e.type_id],
+                                   str(_read_value(e.custom_properties["component_id"])),
+                                   pb.Execution.State.Name(e.last_known_state),
+                                   _read_map(e.custom_properties))
+                   for e in self._store.get_executions_by_context(run_ctx.id)]
+        return sorted(records, key=lambda r: r.id)
+
+    def events(self, execution_ids: Iterable[int]) -> list[pb.Event]:
+        """The INPUT/OUTPUT events of the given executions."""
+        return list(self._store.get_events_by_execution_ids(list(execution_ids)))

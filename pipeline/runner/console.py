@@ -1,0 +1,51 @@
+"""Prints a run as it goes: a line per component, then a summary."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from pipeline.dsl import Component, Pipeline
+from pipeline.runner.results import ComponentResult, RunResult
+
+
+class ConsoleListener:
+    """A LocalRunner listener writing one line per component event."""
+
+    def __init__(self, pipeline: Pipeline, out: TextIO = sys.stdout):
+        self._out = out
+        self._index = {c.id: i + 1 for i, c in enumerate(pipeline.components)}
+        self._total = len(pipeline.components)
+        self._width = max(len(c.id) for c in pipeline.components)
+
+    def __call__(self, event: str, component: Component, result: ComponentResult | None) -> None:
+        prefix = f"[{self._index[component.id]}/{self._total}] {component.id:<{self._width}}"
+        if result is None:
+            print(f"{prefix}  started", file=self._out, flush=True)
+            return
+        outputs = " ".join(f"{name}=#{a.id}" for name, a in result.outputs.items())
+        detail = result.error if result.error else result.summary
+        print(f"{prefix}  {result.status:<6} {result.seconds:6.1f}s  {outputs}  {detail}".rstrip(),
+              file=self._out, flush=True)
+
+
+def summary(result: RunResult) -> str:
+    """The closing lines of a run: status, metrics, blessing, what was pushed."""
+    lines = [f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s"]
+    if result.message:
+        lines.append(f"  {result.message}")
+    evaluation = result.find_output("ModelEvaluation")
+    if evaluation is not None:
+        metrics = {k[len("metric:"):]: v for k, v in evaluation.custom_properties.items()
+                   if k.startswith("metric:")}
+        lines.append("  metrics (overall): " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
+    blessing = result.find_output("ModelBlessing")
+    if blessing is not None:
+        lines.append(f"  blessing: {blessing.get('reason')}")
+    pushed = result.find_output("PushedModel")
+    if pushed is not None and pushed.get("pushed") == 1:
+        lines.append(f"  pushed: {pushed.get('pushed_destination')} "
+                     f"(model {pushed.get('model_name')}, version {pushed.get('pushed_version')})")
+    else:
+        reason = pushed.get("reason") if pushed is not None else "the run did not reach Pusher"
+        lines.append(f"  nothing pushed: {reason}")
+    return "\n".join(lines)
