@@ -64,7 +64,7 @@ def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
     if inputs.baseline_model is not None:
         models.append(tfma.default_eval_shared_model(
             serving_model_path(inputs.baseline_model.uri), eval_config=config,
-            model_name=BASELINE, is_baseline=True))
+            model_name=BASELINE))  # the EvalConfig's spec of this name says is_baseline
     return models
 
 

@@ -5,6 +5,7 @@ import os
 
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
+from components.trainer.autograph import exempt_tf_keras
 from components.schema_gen.executor import schema_path
 from components.trainer.component import (SERVING_MODEL_DIR, TrainerInputs, TrainerOutputs,
                                           TrainerParams)
@@ -19,6 +20,7 @@ def serving_model_path(model_uri: str) -> str:
 
 def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParams,
             context: ExecutionContext) -> ExecutorOutcome:
+    exempt_tf_keras()
     run_fn = load_function(params.module_file, params.run_fn)
     fn_args = FnArgs(
         train_files=splits.record_files(inputs.examples.uri, splits.TRAIN),

@@ -62,8 +62,7 @@ def build_model(transform_output: tft.TFTransformOutput, hidden_units: int,
     model = tf.keras.Model(inputs=inputs, outputs=outputs)
     model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy",
-                  metrics=[tf.keras.metrics.SparseCategoricalAccuracy()],
-                  steps_per_execution=50)  # Keras' per-step overhead dominates on small batches
+                  metrics=[tf.keras.metrics.SparseCategoricalAccuracy()])
     return model
 
 
