@@ -1,0 +1,30 @@
+"""Trainer: a run_fn that exports nothing is an error naming the module file."""
+from __future__ import annotations
+
+import pytest
+
+from components.trainer.component import TrainerInputs, TrainerOutputs, TrainerParams
+from components.trainer.executor import execute
+from pipeline.dsl import ComponentError, Examples, Model, TransformGraph
+from tests.conftest import context, out_dir
+
+
+def _inputs(tmp_path, penguin_artifacts) -> TrainerInputs:
+    return TrainerInputs(penguin_artifacts["examples"], TransformGraph(uri=str(tmp_path)),
+                         penguin_artifacts["schema"])
+
+
+def test_run_fn_must_export_a_saved_model(tmp_path, penguin_artifacts):
+    module = tmp_path / "lazy_module.py"
+    module.write_text("seen = []\ndef run_fn(fn_args):\n    seen.append(fn_args)\n")
+    with pytest.raises(ComponentError, match="lazy_module.py: run_fn returned without saving"):
+        execute(_inputs(tmp_path, penguin_artifacts), TrainerOutputs(Model(uri=out_dir(tmp_path, "m"))),
+                TrainerParams(str(module), train_steps=3), context(tmp_path))
+
+
+def test_missing_run_fn_is_named(tmp_path, penguin_artifacts):
+    module = tmp_path / "empty_module.py"
+    module.write_text("x = 1\n")
+    with pytest.raises(ComponentError, match="defines no function 'run_fn'"):
+        execute(_inputs(tmp_path, penguin_artifacts), TrainerOutputs(Model(uri=out_dir(tmp_path, "m"))),
+                TrainerParams(str(module)), context(tmp_path))

@@ -1,0 +1,72 @@
+"""Shared fixtures: small CSVs, and a chain of real artifacts in TFX's layout.
+
+The chain fixtures run each executor directly (no orchestrator) on a small
+penguin sample, each consuming the previous one's output folders, as the
+runner would.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+import pipeline  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TF)
+from pipeline.dsl import ExecutionContext
+from pipeline.examples.penguin import pipeline as penguin
+
+REPO = Path(__file__).resolve().parents[1]
+PENGUIN_CSV = penguin.DATA_FILE
+
+
+def read_penguin_rows() -> tuple[list[str], list[list[str]]]:
+    with open(PENGUIN_CSV, newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def context(tmp: Path, component_id: str = "test") -> ExecutionContext:
+    tmp_dir = tmp / f".tmp-{component_id}"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    return ExecutionContext("test-pipeline", "test-run", component_id, str(tmp_dir))
+
+
+def out_dir(tmp: Path, name: str) -> str:
+    path = tmp / name
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def penguin_artifacts(tmp_path_factory):
+    """ExampleGen -> StatisticsGen -> SchemaGen (curated) outputs for the penguin CSV."""
+    from components.example_gen.component import ExampleGenInputs, ExampleGenOutputs, ExampleGenParams
+    from components.example_gen.executor import execute as example_gen
+    from components.schema_gen.component import SchemaGenInputs, SchemaGenOutputs, SchemaGenParams
+    from components.schema_gen.executor import execute as schema_gen
+    from components.statistics_gen.component import (StatisticsGenInputs, StatisticsGenOutputs,
+                                                     StatisticsGenParams)
+    from components.statistics_gen.executor import execute as statistics_gen
+    from pipeline.dsl import Examples, ExampleStatistics, Schema
+
+    tmp = tmp_path_factory.mktemp("penguin_chain")
+    examples = Examples(uri=out_dir(tmp, "examples"))
+    example_gen(ExampleGenInputs(), ExampleGenOutputs(examples),
+                ExampleGenParams(PENGUIN_CSV, column_types=penguin.COLUMN_TYPES), context(tmp))
+    statistics = ExampleStatistics(uri=out_dir(tmp, "statistics"))
+    statistics_gen(StatisticsGenInputs(examples), StatisticsGenOutputs(statistics),
+                   StatisticsGenParams(), context(tmp))
+    schema = Schema(uri=out_dir(tmp, "schema"))
+    schema_gen(SchemaGenInputs(statistics), SchemaGenOutputs(schema),
+               SchemaGenParams(schema_file=penguin.SCHEMA_FILE), context(tmp))
+    return {"tmp": tmp, "examples": examples, "statistics": statistics, "schema": schema}
