@@ -4,6 +4,5 @@ import os
 # tensorflow-transform and TFMA need Keras 2; this must be set before TensorFlow
 # is imported anywhere in the process.
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"

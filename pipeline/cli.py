@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -15,6 +16,7 @@ def _quiet_libraries(verbose: bool) -> None:
     if verbose:
         logging.basicConfig(level=logging.INFO)
         return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     warnings.filterwarnings("ignore")
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     for name in ("absl", "apache_beam", "tensorflow", "tensorflow_transform", "root"):
@@ -60,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                              serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
     print(f"mlpipe: pipeline {pipeline.name!r}, root {pipeline.root}, "
           f"metadata {pipeline.metadata.describe()}", flush=True)
-    result = LocalRunner(ConsoleListener(pipeline)).run(pipeline)
+    result = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose)).run(pipeline)
     print(summary(result), flush=True)
     return 0 if result.ok else 1
 
@@ -69,7 +71,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from pipeline.metadata.store import MetadataStore
 
     pipeline = load_pipeline(args.pipeline, root=args.root)
-    runs = MetadataStore(pipeline.metadata).runs(pipeline.name)
+    runs = MetadataStore(pipeline.metadata).runs(pipeline.name) if pipeline.metadata.exists() else []
     if not runs:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
         return 0

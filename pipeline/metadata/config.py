@@ -25,6 +25,10 @@ class SqliteConfig:
     def describe(self) -> str:
         return f"sqlite:{self.path}"
 
+    def exists(self) -> bool:
+        """Whether the store was ever created (reading must not create one)."""
+        return os.path.isfile(self.path)
+
 
 @dataclasses.dataclass(frozen=True)
 class MySqlConfig:
@@ -50,6 +54,9 @@ class MySqlConfig:
 
     def describe(self) -> str:
         return f"mysql://{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def exists(self) -> bool:
+        return True  # a server: connecting tells
 
 
 MetadataConfig = Union[SqliteConfig, MySqlConfig]

@@ -11,8 +11,9 @@ from pipeline.runner.results import ComponentResult, RunResult
 class ConsoleListener:
     """A LocalRunner listener writing one line per component event."""
 
-    def __init__(self, pipeline: Pipeline, out: TextIO = sys.stdout):
+    def __init__(self, pipeline: Pipeline, out: TextIO = sys.stdout, show_tracebacks: bool = False):
         self._out = out
+        self._show_tracebacks = show_tracebacks
         self._index = {c.id: i + 1 for i, c in enumerate(pipeline.components)}
         self._total = len(pipeline.components)
         self._width = max(len(c.id) for c in pipeline.components)
@@ -26,6 +27,12 @@ class ConsoleListener:
         detail = result.error if result.error else result.summary
         print(f"{prefix}  {result.status:<6} {result.seconds:6.1f}s  {outputs}  {detail}".rstrip(),
               file=self._out, flush=True)
+        if result.traceback and self._show_tracebacks:
+            print(result.traceback, file=self._out, flush=True)
+        elif result.traceback and "ComponentError" not in result.traceback:
+            # An unexpected failure: the traceback matters, but stays out of the way.
+            print(f"  (traceback recorded in ML Metadata, execution #{result.execution_id}; "
+                  f"`mlpipe -v run ...` prints it)", file=self._out, flush=True)
 
 
 def summary(result: RunResult) -> str:

@@ -137,10 +137,11 @@ class LocalRunner:
         except Exception as error:  # every failure is recorded, then reported
             message = str(error) if isinstance(error, ComponentError) else \
                 f"{type(error).__name__}: {error}"
-            store.fail_execution(execution_id, message + "\n" + traceback.format_exc(),
+            trace = traceback.format_exc()
+            store.fail_execution(execution_id, message + "\n" + trace,
                                  {"duration_seconds": time.time() - started})
             result = ComponentResult(component.id, FAILED, time.time() - started, execution_id,
-                                     error=message)
+                                     error=message, traceback=trace)
             self._listen("finished", component, result)
             raise ComponentFailed(result) from error
         finally:

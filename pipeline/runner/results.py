@@ -19,6 +19,7 @@ class ComponentResult:
     outputs: dict[str, Artifact] = dataclasses.field(default_factory=dict)
     summary: str = ""
     error: str = ""
+    traceback: str = ""
 
 
 @dataclasses.dataclass

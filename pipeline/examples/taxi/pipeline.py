@@ -38,7 +38,7 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
     root = root or default_root(NAME)
     example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES)
     statistics_gen = StatisticsGen(example_gen.outputs.examples)
-    schema_gen = SchemaGen(statistics_gen.outputs.statistics)
+    schema_gen = SchemaGen(statistics_gen.outputs.statistics, schema_file=SCHEMA_FILE)
     example_validator = ExampleValidator(statistics_gen.outputs.statistics,
                                          schema_gen.outputs.schema,
                                          fail_on_anomalies=fail_on_anomalies)
