@@ -51,9 +51,7 @@ def test_analyzers_see_train_only_and_all_splits_are_transformed(penguin_artifac
     output = tft.TFTransformOutput(graph.uri)
     assert "mass_centered" in output.transformed_feature_spec()
     zero = tf.SparseTensor(indices=[[0, 0]], values=tf.constant([0], tf.int64), dense_shape=[1, 1])
-    raw = {name: zero for name in ["body_mass_g"]}
-    layer_input = {**{k: v for k, v in raw.items()}}
-    centered = output.transform_features_layer()(layer_input)["mass_centered"].numpy()[0]
+    centered = output.transform_features_layer()({"body_mass_g": zero})["mass_centered"].numpy()[0]
     train_mean = np.mean(_raw_masses(examples, "train"))
     all_mean = np.mean(_raw_masses(examples, "train") + _raw_masses(examples, "eval"))
     assert abs(-centered - train_mean) < 1e-2
