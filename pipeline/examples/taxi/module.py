@@ -1,7 +1,7 @@
 """Chicago taxi "big tipper" classification: preprocessing_fn (Transform) and run_fn (Trainer).
 
 A trip's label is 1 when the tip is more than 20% of the fare. Every raw
-feature may be missing (an empty CSV field): the inferred schema gives no
+feature may be missing (an empty CSV field): the schema (schemas/taxi) gives no
 shapes, so Transform sees each one as a SparseTensor, densified here.
 """
 from __future__ import annotations
@@ -101,15 +101,14 @@ def build_model(transform_output: tft.TFTransformOutput, hidden_units: int,
     """Vocabulary indices one-hot encoded, everything concatenated, two ReLU layers,
     one sigmoid unit: P(big tipper)."""
     spec = transform_output.transformed_feature_spec()
-    inputs, encoded = {}, []
-    for key in FEATURE_KEYS:
-        inputs[key] = tf.keras.Input(shape=spec[key].shape, name=key, dtype=spec[key].dtype)
-        encoded.append(inputs[key])
-    for i, name in enumerate(VOCAB, start=len(FEATURE_KEYS) - len(VOCAB)):
+    inputs = {key: tf.keras.Input(shape=spec[key].shape, name=key, dtype=spec[key].dtype)
+              for key in FEATURE_KEYS}
+    encoded = dict(inputs)
+    for name in VOCAB:  # 0 = missing, then the vocabulary, then the OOV buckets
         size = transform_output.vocabulary_size_by_name(vocab_file(name)) + NUM_OOV_BUCKETS + 1
-        encoded[i] = tf.keras.layers.CategoryEncoding(size, output_mode="one_hot",
-                                                      name=f"one_hot_{name}")(encoded[i])
-    x = tf.keras.layers.Concatenate()(encoded)
+        encoded[xf(name)] = tf.keras.layers.CategoryEncoding(
+            size, output_mode="one_hot", name=f"one_hot_{name}")(inputs[xf(name)])
+    x = tf.keras.layers.Concatenate()(list(encoded.values()))
     for _ in range(2):
         x = tf.keras.layers.Dense(hidden_units, activation="relu")(x)
     outputs = tf.keras.layers.Dense(1, activation="sigmoid")(x)
