@@ -17,7 +17,9 @@ class MetricThreshold:
 
     `lower_bound`/`upper_bound` gate the value; `max_decrease` (for metrics where
     higher is better) gates the change against the baseline model: 0.0 means
-    "no worse than the model now blessed".
+    "no worse than the model now blessed". Gates apply to the overall metric;
+    `per_slice=True` applies them to every slice as well (TFMA's plain
+    `threshold`), which small or one-class slices easily fail.
     """
 
     metric: str
@@ -25,6 +27,7 @@ class MetricThreshold:
     upper_bound: float | None = None
     max_decrease: float | None = None
     higher_is_better: bool = True
+    per_slice: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,10 +64,10 @@ class Evaluator(Component):
     def __init__(self, examples, model, *, label_key: str,
                  thresholds: Sequence[MetricThreshold] = (), metrics: Sequence[str] = (),
                  slice_by: Sequence[Sequence[str]] = (), compare_to_latest_blessed: bool = True,
-                 id: str | None = None, enable_cache: bool = True):
+                 id: str | None = None):
         params = EvaluatorParams(label_key, tuple(thresholds), tuple(metrics),
                                  tuple(tuple(s) for s in slice_by))
         baseline = LatestBlessedModel() if compare_to_latest_blessed else None
         super().__init__(id=id, inputs={"examples": examples, "model": model,
                                         "baseline_model": baseline},
-                         params=params, enable_cache=enable_cache)
+                         params=params)

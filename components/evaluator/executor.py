@@ -50,8 +50,11 @@ def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.Eval
     for name in metric_names:
         config = tfma.MetricConfig(class_name=name)
         threshold = _threshold(thresholds[name], with_baseline) if name in thresholds else None
-        if threshold is not None:
+        if threshold is not None and thresholds[name].per_slice:
             config.threshold.CopyFrom(threshold)
+        elif threshold is not None:
+            config.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
+                slicing_specs=[tfma.SlicingSpec()], threshold=threshold))
         metric_configs.append(config)
     slicing = [tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=list(s)) for s in params.slice_by]
     return tfma.EvalConfig(model_specs=specs, metrics_specs=[tfma.MetricsSpec(metrics=metric_configs)],
@@ -68,14 +71,22 @@ def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
     return models
 
 
+def slice_name(slice_key) -> str:
+    """"Overall", or "island=Biscoe" (several keys joined by commas)."""
+    parts = []
+    for key in slice_key.single_slice_keys:
+        kind = key.WhichOneof("kind")
+        value = getattr(key, kind) if kind else ""
+        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
+    return ",".join(parts) or "Overall"
+
+
 def slice_metrics(output_uri: str) -> dict[str, dict[str, float]]:
-    """{slice name ("Overall", "island=Biscoe"): {metric: value}} for the candidate model;
-    change-against-baseline values appear as "<metric>_diff"."""
+    """{slice name: {metric: value}} for the candidate model; change-against-baseline
+    values appear as "<metric>_diff"."""
     table: dict[str, dict[str, float]] = {}
     for per_slice in tfma.load_metrics(output_uri):
-        keys = [f"{k.column}={k.bytes_value.decode() if k.HasField('bytes_value') else (k.int64_value if k.HasField('int64_value') else k.float_value)}"
-                for k in per_slice.slice_key.single_slice_keys]
-        name = ",".join(keys) or "Overall"
+        name = slice_name(per_slice.slice_key)
         for entry in per_slice.metric_keys_and_values:
             if entry.key.model_name not in ("", CANDIDATE) or not entry.value.HasField("double_value"):
                 continue
@@ -84,16 +95,33 @@ def slice_metrics(output_uri: str) -> dict[str, dict[str, float]]:
     return table
 
 
+def _bound_text(threshold) -> str:
+    if threshold.HasField("change_threshold"):
+        change = threshold.change_threshold
+        relation = ">=" if change.direction == tfma.MetricDirection.HIGHER_IS_BETTER else "<="
+        return f"change vs baseline {relation} {change.absolute.value:+.4g}"
+    bounds = threshold.value_threshold
+    parts = []
+    if bounds.HasField("lower_bound"):
+        parts.append(f">= {bounds.lower_bound.value:g}")
+    if bounds.HasField("upper_bound"):
+        parts.append(f"<= {bounds.upper_bound.value:g}")
+    return " and ".join(parts)
+
+
 def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
     """(all thresholds met, a readable line per failed threshold)."""
     result = tfma.load_validation_result(output_uri)
     failures = []
     for per_slice in result.metric_validations_per_slice:
-        slice_name = ",".join(k.column for k in per_slice.slice_key.single_slice_keys) or "Overall"
+        where = slice_name(per_slice.slice_key)
         for failure in per_slice.failures:
-            failures.append(f"{failure.metric_key.name}"
-                            f"{' change vs baseline' if failure.metric_key.is_diff else ''} "
-                            f"({slice_name}): {failure.message}")
+            value = failure.metric_value.double_value.value
+            shown = (f"change vs baseline {value:+.4f}" if failure.metric_key.is_diff
+                     else f"= {value:.4f}")
+            failures.append(f"{failure.metric_key.name} {shown} on {where} fails "
+                            f"{_bound_text(failure.metric_threshold)}"
+                            + (f" ({failure.message})" if failure.message else ""))
     if result.missing_thresholds:
         failures.append("some thresholds had no metric value to check (missing_thresholds)")
     for missing in result.missing_slices:

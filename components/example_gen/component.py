@@ -51,7 +51,7 @@ class ExampleGen(Component):
 
     def __init__(self, input_path: str, *, eval_fraction: float = 0.2,
                  split_key: str | None = None, column_types: Mapping[str, str] | None = None,
-                 span: int = 0, id: str | None = None, enable_cache: bool = True):
+                 span: int = 0, id: str | None = None):
         params = ExampleGenParams(str(input_path), eval_fraction, split_key,
                                   dict(column_types) if column_types else None, span)
-        super().__init__(id=id, inputs={}, params=params, enable_cache=enable_cache)
+        super().__init__(id=id, inputs={}, params=params)

@@ -34,8 +34,6 @@ class ExampleValidator(Component):
                          executor="components.example_validator.executor:execute")
 
     def __init__(self, statistics, schema, *, fail_on_anomalies: bool = True,
-                 exclude_splits: tuple[str, ...] = (), id: str | None = None,
-                 enable_cache: bool = True):
+                 exclude_splits: tuple[str, ...] = (), id: str | None = None):
         super().__init__(id=id, inputs={"statistics": statistics, "schema": schema},
-                         params=ExampleValidatorParams(fail_on_anomalies, tuple(exclude_splits)),
-                         enable_cache=enable_cache)
+                         params=ExampleValidatorParams(fail_on_anomalies, tuple(exclude_splits)))

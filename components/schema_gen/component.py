@@ -34,9 +34,7 @@ class SchemaGen(Component):
                          executor="components.schema_gen.executor:execute")
 
     def __init__(self, statistics, *, schema_file: str | None = None,
-                 infer_feature_shape: bool = False, id: str | None = None,
-                 enable_cache: bool = True):
+                 infer_feature_shape: bool = False, id: str | None = None):
         super().__init__(id=id, inputs={"statistics": statistics},
                          params=SchemaGenParams(str(schema_file) if schema_file else None,
-                                                infer_feature_shape=infer_feature_shape),
-                         enable_cache=enable_cache)
+                                                infer_feature_shape=infer_feature_shape))

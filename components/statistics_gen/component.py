@@ -32,7 +32,6 @@ class StatisticsGen(Component):
                          uses_beam=True)
 
     def __init__(self, examples, *, exclude_splits: tuple[str, ...] = (), num_top_values: int = 20,
-                 id: str | None = None, enable_cache: bool = True):
+                 id: str | None = None):
         super().__init__(id=id, inputs={"examples": examples},
-                         params=StatisticsGenParams(tuple(exclude_splits), num_top_values),
-                         enable_cache=enable_cache)
+                         params=StatisticsGenParams(tuple(exclude_splits), num_top_values))

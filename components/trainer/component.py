@@ -40,10 +40,9 @@ class Trainer(Component):
     def __init__(self, examples, transform_graph, schema, *, module_file: str,
                  run_fn: str = "run_fn", train_steps: int = 1000, eval_steps: int = 100,
                  hyperparameters: Mapping[str, Hyperparameter] | None = None,
-                 id: str | None = None, enable_cache: bool = True):
+                 id: str | None = None):
         super().__init__(
             id=id, inputs={"examples": examples, "transform_graph": transform_graph,
                            "schema": schema},
             params=TrainerParams(str(module_file), run_fn, train_steps, eval_steps,
-                                 dict(hyperparameters or {})),
-            enable_cache=enable_cache)
+                                 dict(hyperparameters or {})))

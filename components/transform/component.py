@@ -35,8 +35,6 @@ class Transform(Component):
                          executor="components.transform.executor:execute", uses_beam=True)
 
     def __init__(self, examples, schema, *, module_file: str,
-                 preprocessing_fn: str = "preprocessing_fn", id: str | None = None,
-                 enable_cache: bool = True):
+                 preprocessing_fn: str = "preprocessing_fn", id: str | None = None):
         super().__init__(id=id, inputs={"examples": examples, "schema": schema},
-                         params=TransformParams(str(module_file), preprocessing_fn),
-                         enable_cache=enable_cache)
+                         params=TransformParams(str(module_file), preprocessing_fn))

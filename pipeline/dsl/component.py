@@ -74,10 +74,9 @@ class Component:
     SPEC: ClassVar[ComponentSpec]
 
     def __init__(self, *, id: str | None, inputs: dict[str, InputSource | None],
-                 params: Any, enable_cache: bool = True):
+                 params: Any):
         self.id = id or self.SPEC.type_name
         self.params = params
-        self.enable_cache = enable_cache
         self.inputs = self._checked_inputs(inputs)
         self.outputs = Outputs({p.name: Channel(self, p.name, p.artifact_type)
                                 for p in self.SPEC.output_ports})
