@@ -6,7 +6,7 @@ import os
 from typing import Sequence
 
 from pipeline.dsl.component import Component
-from pipeline.metadata.config import MetadataConfig, SqliteConfig
+from pipeline.metadata.config import MetadataConfig, SqliteConfig, metadata_from_env
 
 
 class PipelineDefinitionError(ValueError):
@@ -18,7 +18,8 @@ class Pipeline:
     """A named DAG of components.
 
     `root` is where every artifact is written (`<root>/<component>/<output>/<execution id>`).
-    `metadata` defaults to an SQLite file `<root>/metadata.sqlite`.
+    `metadata` defaults to the MySQL connection given by MLPIPE_MLMD_* environment
+    variables if set (a cluster deployment), else an SQLite file `<root>/metadata.sqlite`.
     `beam_args` are Beam pipeline options for the components that use Beam.
     """
 
@@ -31,7 +32,7 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.root = os.path.abspath(self.root) if "://" not in self.root else self.root
         if self.metadata is None:
-            self.metadata = SqliteConfig(os.path.join(self.root, "metadata.sqlite"))
+            self.metadata = metadata_from_env() or SqliteConfig(os.path.join(self.root, "metadata.sqlite"))
         self.components = topological_order(self.components)
 
     def component(self, component_id: str) -> Component:

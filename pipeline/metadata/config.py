@@ -60,3 +60,18 @@ class MySqlConfig:
 
 
 MetadataConfig = Union[SqliteConfig, MySqlConfig]
+
+
+ENV_PREFIX = "MLPIPE_MLMD_"
+
+
+def metadata_from_env(environ: "os._Environ | dict[str, str]" = os.environ) -> MySqlConfig | None:
+    """The MySQL connection a deployment gives through MLPIPE_MLMD_HOST, _PORT,
+    _DATABASE, _USER and _PASSWORD (a Kubernetes ConfigMap plus Secret), or None."""
+    host = environ.get(ENV_PREFIX + "HOST")
+    if not host:
+        return None
+    return MySqlConfig(host=host, port=int(environ.get(ENV_PREFIX + "PORT", "3306")),
+                       database=environ.get(ENV_PREFIX + "DATABASE", "mlmd"),
+                       user=environ.get(ENV_PREFIX + "USER", "root"),
+                       password=environ.get(ENV_PREFIX + "PASSWORD", ""))

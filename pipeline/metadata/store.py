@@ -221,6 +221,14 @@ class MetadataStore:
             raise KeyError(f"no artifact with id {artifact_id} in {self.config.describe()}")
         return self.to_artifact(protos[0])
 
+    def artifact_by_uri(self, uri: str) -> Artifact:
+        """The newest LIVE artifact published at `uri`; KeyError if there is none."""
+        live = [p for p in self._store.get_artifacts_by_uri(uri) if p.state == pb.Artifact.LIVE]
+        if not live:
+            raise KeyError(f"no published artifact at {uri} in {self.config.describe()}; was "
+                           f"the task that produces it recorded in the same metadata store?")
+        return self.to_artifact(max(live, key=lambda p: p.id))
+
     def latest_blessed_model(self, pipeline_name: str) -> Artifact | None:
         """The Model of the newest blessing (blessed=1) in the pipeline, or None."""
         pipeline_ctx = self._store.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)

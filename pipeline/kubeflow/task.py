@@ -1,0 +1,86 @@
+"""What one Kubeflow task runs: one component of a pipeline definition.
+
+The task loads the same Python pipeline definition the local runner uses,
+finds its component, reads its input artifacts from ML Metadata by the URIs
+KFP passes, and executes it with `execute_node`, so ML Metadata gets the same
+records whichever orchestrator ran it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sys
+from typing import Mapping, Sequence
+
+from pipeline.dsl import Artifact, Channel, Pipeline
+from pipeline.loader import load_pipeline
+from pipeline.metadata.store import MetadataStore
+from pipeline.runner.console import ConsoleListener
+from pipeline.runner.local import finish_run
+from pipeline.runner.node import ComponentFailed, execute_node
+from pipeline.runner.results import RunResult
+
+
+@dataclasses.dataclass(frozen=True)
+class KfpLayout:
+    """Outputs are published at the paths KFP gives each output artifact."""
+
+    output_paths: Mapping[str, str]
+
+    def staging_uri(self, execution_id: int, output_name: str) -> str:
+        if output_name in self.output_paths:
+            return f"{self.output_paths[output_name]}.staging"
+        return f"{next(iter(self.output_paths.values()))}.{output_name.strip('.')}"
+
+    def final_uri(self, execution_id: int, output_name: str) -> str:
+        return self.output_paths[output_name]
+
+    def discard(self, execution_id: int) -> None:
+        for path in self.output_paths.values():
+            shutil.rmtree(f"{path}.staging", ignore_errors=True)
+            shutil.rmtree(f"{path}.tmp", ignore_errors=True)
+
+
+def _inputs(pipeline: Pipeline, component_id: str, store: MetadataStore,
+            input_paths: Mapping[str, str]) -> dict[str, Artifact]:
+    component = pipeline.component(component_id)
+    inputs: dict[str, Artifact] = {}
+    for name, source in component.inputs.items():
+        if isinstance(source, Channel):
+            inputs[name] = store.artifact_by_uri(input_paths[name])
+        else:
+            baseline = store.latest_blessed_model(pipeline.name)
+            if baseline is not None:
+                inputs[name] = baseline
+    return inputs
+
+
+def run_task(pipeline_ref: str, component_id: str, run_id: str, options: Mapping[str, str],
+             beam_args: Sequence[str], input_paths: Mapping[str, str],
+             output_paths: Mapping[str, str]) -> None:
+    """Runs one component; exits non-zero (stopping downstream tasks) if it fails
+    or asks the pipeline to stop."""
+    pipeline = load_pipeline(pipeline_ref, **{k: v for k, v in options.items() if v})
+    component = pipeline.component(component_id)
+    store = MetadataStore(pipeline.metadata)
+    contexts = store.start_run(pipeline.name, run_id, {"orchestrator": "kubeflow"})
+    inputs = _inputs(pipeline, component_id, store, input_paths)
+    for path in output_paths.values():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    result = RunResult(pipeline.name, run_id, "RUNNING", [])
+    beam = tuple(beam_args) or tuple(pipeline.beam_args)
+    try:
+        outcome, component_result = execute_node(component, inputs, store, contexts,
+                                                 KfpLayout(output_paths), beam,
+                                                 ConsoleListener(pipeline))
+    except ComponentFailed as failure:
+        finish_run(store, contexts, result, "FAILED", f"{component_id} failed: {failure.result.error}")
+        sys.exit(f"{component_id} failed: {failure.result.error}")
+    result.components.append(component_result)
+    if outcome.halt_reason:
+        message = f"{component_id} stopped the pipeline: {outcome.halt_reason}"
+        finish_run(store, contexts, result, "STOPPED", message)
+        sys.exit(message)
+    if component is pipeline.components[-1]:
+        finish_run(store, contexts, result, "COMPLETE")

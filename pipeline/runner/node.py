@@ -1,0 +1,116 @@
+"""Runs one component execution and records it: shared by every orchestrator.
+
+The local runner and the Kubeflow task entrypoint differ only in where
+outputs finally live (an `OutputLayout`) and where inputs come from.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+import traceback
+from typing import Callable, Protocol
+
+from pipeline.dsl import Artifact, Component, ComponentError, ExecutionContext
+from pipeline.dsl.component import params_to_dict
+from pipeline.dsl.context import ExecutorOutcome
+from pipeline.metadata.store import MetadataStore, RunContexts
+from pipeline.runner import staging
+from pipeline.runner.results import FAILED, RAN, ComponentResult
+
+Listener = Callable[[str, Component, ComponentResult | None], None]
+
+
+class OutputLayout(Protocol):
+    """Where an execution's outputs are staged and then published."""
+
+    def staging_uri(self, execution_id: int, output_name: str) -> str: ...
+
+    def final_uri(self, execution_id: int, output_name: str) -> str: ...
+
+    def discard(self, execution_id: int) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class RootLayout:
+    """TFX's layout under a pipeline root: `<root>/<component>/<output>/<execution id>`."""
+
+    root: str
+    component_id: str
+
+    def staging_uri(self, execution_id: int, output_name: str) -> str:
+        return staging.staging_uri(self.root, execution_id, output_name)
+
+    def final_uri(self, execution_id: int, output_name: str) -> str:
+        return staging.final_uri(self.root, self.component_id, output_name, execution_id)
+
+    def discard(self, execution_id: int) -> None:
+        staging.discard(self.root, execution_id)
+
+
+class ComponentFailed(Exception):
+    """An executor failed; the execution is recorded FAILED and `result` says why."""
+
+    def __init__(self, result: ComponentResult):
+        super().__init__(result.error)
+        self.result = result
+
+
+def execution_properties(component: Component) -> dict[str, object]:
+    """What an execution records about its configuration: the parameters as JSON,
+    each scalar parameter on its own, and the hash of any module file."""
+    params = params_to_dict(component.params)
+    props: dict[str, object] = {"parameters": json.dumps(params, sort_keys=True)}
+    for name, value in params.items():
+        if isinstance(value, (bool, int, float, str)):
+            props[f"param:{name}"] = value
+    module_file = params.get("module_file")
+    if module_file and os.path.isfile(module_file):
+        from components.common.module_file import file_sha256
+        props["module_sha256"] = file_sha256(module_file)
+    return props
+
+
+def _failure(component: Component, execution_id: int, started: float,
+             error: Exception) -> ComponentResult:
+    message = str(error) if isinstance(error, ComponentError) else f"{type(error).__name__}: {error}"
+    return ComponentResult(component.id, FAILED, time.time() - started, execution_id,
+                           error=message, traceback=traceback.format_exc())
+
+
+def execute_node(component: Component, inputs: dict[str, Artifact], store: MetadataStore,
+                 contexts: RunContexts, layout: OutputLayout, beam_args: tuple[str, ...] = (),
+                 listener: Listener | None = None) -> tuple[ExecutorOutcome, ComponentResult]:
+    """Records the execution, runs the executor on staged outputs, publishes them and
+    records the outcome. Raises ComponentFailed (after recording it) on any error."""
+    listen = listener or (lambda *_: None)
+    spec = component.SPEC
+    listen("started", component, None)
+    started = time.time()
+    execution_id = store.start_execution(contexts, spec.type_name, component.id, inputs,
+                                         execution_properties(component))
+    outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
+               for p in spec.output_ports}
+    context = ExecutionContext(contexts.pipeline.name, contexts.run_id, component.id,
+                               staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args)
+    try:
+        outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
+                                       component.params, context) or ExecutorOutcome()
+        for name, artifact in outputs.items():
+            final = layout.final_uri(execution_id, name)
+            staging.publish(artifact.uri, final)
+            artifact.uri = final
+        store.complete_execution(execution_id, outputs, {"duration_seconds": time.time() - started})
+    except Exception as error:  # every failure is recorded, then reported
+        result = _failure(component, execution_id, started, error)
+        store.fail_execution(execution_id, f"{result.error}\n{result.traceback}",
+                             {"duration_seconds": result.seconds})
+        listen("finished", component, result)
+        raise ComponentFailed(result) from error
+    finally:
+        layout.discard(execution_id)
+    result = ComponentResult(component.id, RAN, time.time() - started, execution_id, outputs,
+                             outcome.summary)
+    listen("finished", component, result)
+    return outcome, result
