@@ -19,7 +19,7 @@ def _quiet_libraries(verbose: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     warnings.filterwarnings("ignore")
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("absl", "apache_beam", "tensorflow", "tensorflow_transform", "root"):
+    for name in ("absl", "apache_beam", "tensorflow", "tensorflow_transform", "urllib3", "root"):
         logging.getLogger(name).setLevel(logging.ERROR)
     logging.getLogger("mlpipe").setLevel(logging.WARNING)
     try:
@@ -51,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
                      "--beam-arg=--direct_running_mode=multi_processing (repeatable)")
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
+    compile_ = commands.add_parser("compile", help="compile a pipeline for Kubeflow Pipelines")
+    _add_pipeline_args(compile_)
+    compile_.add_argument("--target", choices=["kubeflow"], default="kubeflow")
+    compile_.add_argument("-o", "--output", required=True, help="the KFP v2 pipeline spec (YAML)")
+    compile_.add_argument("--data", dest="data_path", default="", help="default input data path")
+    compile_.add_argument("--serving-dir", default="", help="default serving location")
+    compile_.add_argument("--beam-arg", dest="beam_args", action="append", default=[], metavar="ARG")
+    compile_.add_argument("--pipeline-ref", help="how the container finds the pipeline "
+                          "definition (default: the built-in name or the file path given)")
+    submit = commands.add_parser("submit", help="upload a compiled pipeline to KFP and start a run")
+    submit.add_argument("package", help="the compiled pipeline YAML")
+    submit.add_argument("--host", required=True, help="the KFP API endpoint, e.g. http://localhost:8888")
+    submit.add_argument("--experiment", default="mlpipe")
+    submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a run parameter: root, data_path or serving_dir (repeatable)")
     return parser
 
 
@@ -83,14 +98,50 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    from pipeline.kubeflow.compiler import compile_to_file
+
+    pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path or None,
+                             serving_dir=args.serving_dir or None)
+    compile_to_file(pipeline, args.pipeline_ref or args.pipeline or "penguin", args.output,
+                    root=args.root or "", data_path=args.data_path,
+                    serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
+    print(f"mlpipe: compiled {pipeline.name!r} ({len(pipeline.components)} tasks) to {args.output}")
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pipeline.kubeflow.submit import submit
+
+    bad = [p for p in args.param if "=" not in p]
+    if bad:
+        raise UsageError(f"--param takes NAME=VALUE, got {bad[0]!r}")
+    run_id = submit(args.package, args.host, dict(p.split("=", 1) for p in args.param),
+                    args.experiment)
+    print(f"mlpipe: submitted {args.package} to {args.host}: run {run_id}")
+    return 0
+
+
+class UsageError(Exception):
+    """A command-line value that parses but makes no sense."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_libraries(args.verbose)
+    from pipeline.dsl import PipelineDefinitionError
+    from pipeline.kubeflow.compiler import CompileError
+    from pipeline.kubeflow.submit import SubmitError
+
+    commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit}
     try:
-        return {"run": cmd_run, "runs": cmd_runs}[args.command](args)
-    except PipelineLoadError as error:
+        return commands[args.command](args)
+    except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError) as error:
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
+    except SubmitError as error:
+        print(f"mlpipe: error: {error}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

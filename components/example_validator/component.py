@@ -31,7 +31,8 @@ class ExampleValidatorParams:
 class ExampleValidator(Component):
     SPEC = ComponentSpec("ExampleValidator", ExampleValidatorInputs, ExampleValidatorOutputs,
                          ExampleValidatorParams,
-                         executor="components.example_validator.executor:execute")
+                         executor="components.example_validator.executor:execute",
+                         can_halt=True)
 
     def __init__(self, statistics, schema, *, fail_on_anomalies: bool = True,
                  exclude_splits: tuple[str, ...] = (), id: str | None = None):

@@ -54,6 +54,7 @@ class ComponentSpec:
     params_type: type
     executor: str  # "package.module:function"
     uses_beam: bool = False
+    can_halt: bool = False  # may stop the pipeline: what follows must wait for it
 
     @property
     def input_ports(self) -> list[Port]:

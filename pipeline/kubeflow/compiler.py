@@ -38,6 +38,7 @@ def build_kfp_pipeline(pipeline: Pipeline, pipeline_ref: str, root: str = "",
                   description=f"mlpipe pipeline {pipeline.name!r} ({pipeline_ref})")
     def kfp_pipeline(root: str = root, data_path: str = data_path, serving_dir: str = serving_dir):
         tasks = {}
+        gates = []  # tasks that may stop the pipeline: everything listed after them waits
         for component in pipeline.components:
             artifacts = {name: tasks[source.producer.id].outputs[source.output_name]
                          for name, source in component.inputs.items() if isinstance(source, Channel)}
@@ -47,6 +48,10 @@ def build_kfp_pipeline(pipeline: Pipeline, pipeline_ref: str, root: str = "",
                 serving_dir=serving_dir, beam_args=list(beam_args), **artifacts)
             task.set_display_name(component.id)
             task.set_caching_options(False)  # mlpipe records every execution in ML Metadata
+            for gate in gates:
+                task.after(gate)
+            if component.SPEC.can_halt:
+                gates.append(task)
             tasks[component.id] = task
 
     return kfp_pipeline
