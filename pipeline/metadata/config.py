@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Union
+from typing import Mapping, Union
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +49,6 @@ class MySqlConfig:
         config.mysql.database = self.database
         config.mysql.user = self.user
         config.mysql.password = self.password
-        config.mysql.create_if_not_exists = True
         return config
 
     def describe(self) -> str:
@@ -59,15 +58,39 @@ class MySqlConfig:
         return True  # a server: connecting tells
 
 
-MetadataConfig = Union[SqliteConfig, MySqlConfig]
+@dataclasses.dataclass(frozen=True)
+class GrpcConfig:
+    """The ML Metadata gRPC service that Kubeflow Pipelines deploys
+    (`metadata-grpc-service.kubeflow:8080`), which owns the database itself."""
+
+    host: str
+    port: int = 8080
+
+    def to_proto(self):
+        from ml_metadata.proto import metadata_store_pb2
+
+        return metadata_store_pb2.MetadataStoreClientConfig(host=self.host, port=self.port)
+
+    def describe(self) -> str:
+        return f"grpc://{self.host}:{self.port}"
+
+    def exists(self) -> bool:
+        return True  # a server: connecting tells
+
+
+MetadataConfig = Union[SqliteConfig, MySqlConfig, GrpcConfig]
 
 
 ENV_PREFIX = "MLPIPE_MLMD_"
 
 
-def metadata_from_env(environ: "os._Environ | dict[str, str]" = os.environ) -> MySqlConfig | None:
-    """The MySQL connection a deployment gives through MLPIPE_MLMD_HOST, _PORT,
-    _DATABASE, _USER and _PASSWORD (a Kubernetes ConfigMap plus Secret), or None."""
+def metadata_from_env(environ: Mapping[str, str] = os.environ) -> MetadataConfig | None:
+    """The connection a deployment gives (a Kubernetes ConfigMap plus Secret), or None:
+    MLPIPE_MLMD_GRPC_HOST (and _GRPC_PORT) for Kubeflow's metadata gRPC service, or
+    MLPIPE_MLMD_HOST, _PORT, _DATABASE, _USER and _PASSWORD for a MySQL database."""
+    grpc_host = environ.get(ENV_PREFIX + "GRPC_HOST")
+    if grpc_host:
+        return GrpcConfig(grpc_host, int(environ.get(ENV_PREFIX + "GRPC_PORT", "8080")))
     host = environ.get(ENV_PREFIX + "HOST")
     if not host:
         return None

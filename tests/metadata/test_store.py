@@ -77,3 +77,16 @@ def test_runs_are_listed_newest_first_with_status(tmp_path):
     runs = store.runs("pipe")
     assert [r.run_id for r in runs] == ["run-b", "run-a"]
     assert runs[1].status == "COMPLETE" and runs[1].properties["pushed_version"] == 7
+
+
+def test_deployment_environment_selects_the_metadata_connection():
+    from pipeline.metadata import GrpcConfig, MySqlConfig, metadata_from_env
+
+    assert metadata_from_env({}) is None
+    mysql = metadata_from_env({"MLPIPE_MLMD_HOST": "db", "MLPIPE_MLMD_USER": "u",
+                               "MLPIPE_MLMD_PASSWORD": "p", "MLPIPE_MLMD_DATABASE": "mlmd"})
+    assert mysql == MySqlConfig(host="db", database="mlmd", user="u", password="p", port=3306)
+    assert mysql.to_proto().mysql.host == "db"
+    grpc = metadata_from_env({"MLPIPE_MLMD_GRPC_HOST": "metadata-grpc-service.kubeflow"})
+    assert grpc == GrpcConfig("metadata-grpc-service.kubeflow", 8080)
+    assert grpc.to_proto().port == 8080
