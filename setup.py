@@ -30,6 +30,6 @@ setup(
         "kfp-pipeline-spec==0.6.0",
         "palmerpenguins==0.1.6",
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest", "kubernetes-validate", "PyYAML"]},
     entry_points={"console_scripts": ["mlpipe=pipeline.cli:main"]},
 )

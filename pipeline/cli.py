@@ -66,7 +66,34 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--experiment", default="mlpipe")
     submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a run parameter: root, data_path or serving_dir (repeatable)")
+    component = commands.add_parser(
+        "component", help="run one component of a pipeline (the container entrypoint that "
+                          "orchestrators call): inputs and outputs as NAME=PATH")
+    _add_pipeline_args(component)
+    component.add_argument("--id", required=True, dest="component_id", help="the component's id")
+    component.add_argument("--run-id", required=True, help="the run this execution belongs to")
+    component.add_argument("--input", action="append", default=[], metavar="NAME=PATH")
+    component.add_argument("--output", action="append", default=[], metavar="NAME=PATH")
+    component.add_argument("--data", dest="data_path", default="")
+    component.add_argument("--serving-dir", default="")
+    component.add_argument("--beam-arg", dest="beam_args", action="append", default=[], metavar="ARG")
     return parser
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    bad = [v for v in values if "=" not in v]
+    if bad:
+        raise UsageError(f"{flag} takes NAME=VALUE, got {bad[0]!r}")
+    return dict(v.split("=", 1) for v in values)
+
+
+def cmd_component(args: argparse.Namespace) -> int:
+    from pipeline.kubeflow.task import run_task
+
+    run_task(args.pipeline or "penguin", args.component_id, args.run_id,
+             {"root": args.root or "", "data_path": args.data_path, "serving_dir": args.serving_dir},
+             args.beam_args, _pairs(args.input, "--input"), _pairs(args.output, "--output"))
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -113,11 +140,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from pipeline.kubeflow.submit import submit
 
-    bad = [p for p in args.param if "=" not in p]
-    if bad:
-        raise UsageError(f"--param takes NAME=VALUE, got {bad[0]!r}")
-    run_id = submit(args.package, args.host, dict(p.split("=", 1) for p in args.param),
-                    args.experiment)
+    run_id = submit(args.package, args.host, _pairs(args.param, "--param"), args.experiment)
     print(f"mlpipe: submitted {args.package} to {args.host}: run {run_id}")
     return 0
 
@@ -133,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.kubeflow.compiler import CompileError
     from pipeline.kubeflow.submit import SubmitError
 
-    commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit}
+    commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
+                "component": cmd_component}
     try:
         return commands[args.command](args)
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError) as error:

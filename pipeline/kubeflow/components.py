@@ -11,7 +11,7 @@ import os
 
 from kfp import dsl
 
-IMAGE = os.environ.get("MLPIPE_IMAGE", "mlpipe-python:0.1.0")
+IMAGE = os.environ.get("MLPIPE_IMAGE", "mlpipe:0.1.0")  # the Dockerfile at the top
 _COMPONENT = dict(base_image=IMAGE, install_kfp_package=False)
 
 
