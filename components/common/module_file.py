@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import os
+import shutil
 import sys
+import tempfile
 from types import ModuleType
 from typing import Any, Callable
 
@@ -17,23 +19,39 @@ def file_sha256(path: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
+def _add_import_path(directory: str) -> None:
+    """Makes `directory` importable here and in worker processes started later
+    (Beam's multi-process DirectRunner workers inherit the environment)."""
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if directory not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([directory, *paths])
+
+
 def load_module(path: str) -> ModuleType:
-    """Imports a module file by path, under a name unique to its content."""
+    """Imports a module file under a name unique to its content.
+
+    The file is copied to `<tmp>/mlpipe-user-modules/<name>.py` and imported from
+    there, so that Beam workers in other processes can unpickle functions that
+    refer to it. Its own folder is deliberately not put on the import path: a
+    `pipeline.py` beside it would shadow this framework's `pipeline` package.
+    """
     if not os.path.isfile(path):
         raise ComponentError(f"{path}: module file not found; module_file must name a Python "
                              f"file defining the user functions")
     name = f"mlpipe_user_module_{file_sha256(path)[:16]}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception:
-        del sys.modules[name]
-        raise
-    return module
+    directory = os.path.join(tempfile.gettempdir(), "mlpipe-user-modules")
+    os.makedirs(directory, exist_ok=True)
+    target = os.path.join(directory, f"{name}.py")
+    if not os.path.isfile(target):
+        staged = f"{target}.{os.getpid()}.tmp"
+        shutil.copyfile(path, staged)
+        os.replace(staged, target)
+    _add_import_path(directory)
+    return importlib.import_module(name)
 
 
 def load_function(path: str, function_name: str) -> Callable[..., Any]:
