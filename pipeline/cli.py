@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_args(run)
     run.add_argument("--data", dest="data_path", help="input CSV file or folder")
     run.add_argument("--serving-dir", help="where Pusher puts blessed models")
+    run.add_argument("--no-cache", action="store_true",
+                     help="execute every component, even where earlier outputs could be reused")
     run.add_argument("--beam-arg", dest="beam_args", action="append", default=[],
                      metavar="ARG", help="a Beam pipeline option, e.g. "
                      "--beam-arg=--direct_running_mode=multi_processing (repeatable)")
@@ -104,7 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                              serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
     print(f"mlpipe: pipeline {pipeline.name!r}, root {pipeline.root}, "
           f"metadata {pipeline.metadata.describe()}", flush=True)
-    result = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose)).run(pipeline)
+    result = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose)).run(
+        pipeline, use_cache=not args.no_cache)
     print(summary(result), flush=True)
     return 0 if result.ok else 1
 

@@ -64,10 +64,11 @@ class Evaluator(Component):
     def __init__(self, examples, model, *, label_key: str,
                  thresholds: Sequence[MetricThreshold] = (), metrics: Sequence[str] = (),
                  slice_by: Sequence[Sequence[str]] = (), compare_to_latest_blessed: bool = True,
-                 id: str | None = None):
+                 id: str | None = None,
+                 enable_cache: bool = True):
         params = EvaluatorParams(label_key, tuple(thresholds), tuple(metrics),
                                  tuple(tuple(s) for s in slice_by))
         baseline = LatestBlessedModel() if compare_to_latest_blessed else None
         super().__init__(id=id, inputs={"examples": examples, "model": model,
                                         "baseline_model": baseline},
-                         params=params)
+                         params=params, enable_cache=enable_cache)

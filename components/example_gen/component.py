@@ -47,11 +47,14 @@ class ExampleGenParams:
 
 class ExampleGen(Component):
     SPEC = ComponentSpec("ExampleGen", ExampleGenInputs, ExampleGenOutputs, ExampleGenParams,
-                         executor="components.example_gen.executor:execute")
+                         executor="components.example_gen.executor:execute",
+                         location_params=("input_path",),
+                         content_fingerprint="components.example_gen.csv_reader:input_fingerprint")
 
     def __init__(self, input_path: str, *, eval_fraction: float = 0.2,
                  split_key: str | None = None, column_types: Mapping[str, str] | None = None,
-                 span: int = 0, id: str | None = None):
+                 span: int = 0, id: str | None = None,
+                 enable_cache: bool = True):
         params = ExampleGenParams(str(input_path), eval_fraction, split_key,
                                   dict(column_types) if column_types else None, span)
-        super().__init__(id=id, inputs={}, params=params)
+        super().__init__(id=id, inputs={}, params=params, enable_cache=enable_cache)

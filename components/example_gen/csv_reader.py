@@ -30,14 +30,21 @@ def list_csv_files(input_path: str) -> list[str]:
 
 
 def fingerprint(files: list[str]) -> str:
-    """sha256 over the files' names and contents: changes when any byte does."""
+    """sha256 over the files' contents, in file-name order: it changes when any byte
+    does, and not when identical data is re-imported under another name or folder."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(os.path.basename(path).encode() + b"\0")
+        content = hashlib.sha256()
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+                content.update(block)
+        digest.update(content.digest())
     return digest.hexdigest()
+
+
+def input_fingerprint(params) -> str:
+    """The content fingerprint of ExampleGen's input (its cache key's data part)."""
+    return fingerprint(list_csv_files(params.input_path))
 
 
 def _header(path: str) -> list[str]:

@@ -35,6 +35,8 @@ class ExampleValidator(Component):
                          can_halt=True)
 
     def __init__(self, statistics, schema, *, fail_on_anomalies: bool = True,
-                 exclude_splits: tuple[str, ...] = (), id: str | None = None):
+                 exclude_splits: tuple[str, ...] = (), id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(id=id, inputs={"statistics": statistics, "schema": schema},
-                         params=ExampleValidatorParams(fail_on_anomalies, tuple(exclude_splits)))
+                         params=ExampleValidatorParams(fail_on_anomalies, tuple(exclude_splits)),
+                         enable_cache=enable_cache)

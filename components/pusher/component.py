@@ -30,6 +30,8 @@ class Pusher(Component):
                          executor="components.pusher.executor:execute")
 
     def __init__(self, model, model_blessing, *, serving_dir: str, model_name: str,
-                 id: str | None = None):
+                 id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(id=id, inputs={"model": model, "model_blessing": model_blessing},
-                         params=PusherParams(str(serving_dir), model_name))
+                         params=PusherParams(str(serving_dir), model_name),
+                         enable_cache=enable_cache)

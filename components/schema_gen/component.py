@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 from pipeline.dsl import Component, ComponentSpec, ExampleStatistics, Schema
 
@@ -29,12 +30,24 @@ class SchemaGenParams:
     infer_feature_shape: bool = False
 
 
+def curated_schema_fingerprint(params: SchemaGenParams) -> str:
+    """sha256 of the reviewed schema file, or "" when the schema is inferred."""
+    if not params.schema_file:
+        return ""
+    with open(params.schema_file, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
 class SchemaGen(Component):
     SPEC = ComponentSpec("SchemaGen", SchemaGenInputs, SchemaGenOutputs, SchemaGenParams,
-                         executor="components.schema_gen.executor:execute")
+                         executor="components.schema_gen.executor:execute",
+                         location_params=("schema_file",),
+                         content_fingerprint="components.schema_gen.component:curated_schema_fingerprint")
 
     def __init__(self, statistics, *, schema_file: str | None = None,
-                 infer_feature_shape: bool = False, id: str | None = None):
+                 infer_feature_shape: bool = False, id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(id=id, inputs={"statistics": statistics},
                          params=SchemaGenParams(str(schema_file) if schema_file else None,
-                                                infer_feature_shape=infer_feature_shape))
+                                                infer_feature_shape=infer_feature_shape),
+                                                enable_cache=enable_cache)

@@ -32,6 +32,8 @@ class StatisticsGen(Component):
                          uses_beam=True)
 
     def __init__(self, examples, *, exclude_splits: tuple[str, ...] = (), num_top_values: int = 20,
-                 id: str | None = None):
+                 id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(id=id, inputs={"examples": examples},
-                         params=StatisticsGenParams(tuple(exclude_splits), num_top_values))
+                         params=StatisticsGenParams(tuple(exclude_splits), num_top_values),
+                         enable_cache=enable_cache)

@@ -35,14 +35,17 @@ class TrainerParams:
 
 class Trainer(Component):
     SPEC = ComponentSpec("Trainer", TrainerInputs, TrainerOutputs, TrainerParams,
-                         executor="components.trainer.executor:execute")
+                         executor="components.trainer.executor:execute",
+                         location_params=("module_file",),
+                         content_fingerprint="components.common.module_file:module_fingerprint")
 
     def __init__(self, examples, transform_graph, schema, *, module_file: str,
                  run_fn: str = "run_fn", train_steps: int = 1000, eval_steps: int = 100,
                  hyperparameters: Mapping[str, Hyperparameter] | None = None,
-                 id: str | None = None):
+                 id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(
             id=id, inputs={"examples": examples, "transform_graph": transform_graph,
                            "schema": schema},
             params=TrainerParams(str(module_file), run_fn, train_steps, eval_steps,
-                                 dict(hyperparameters or {})))
+                                 dict(hyperparameters or {})), enable_cache=enable_cache)

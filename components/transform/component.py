@@ -32,9 +32,13 @@ class TransformParams:
 
 class Transform(Component):
     SPEC = ComponentSpec("Transform", TransformInputs, TransformOutputs, TransformParams,
-                         executor="components.transform.executor:execute", uses_beam=True)
+                         executor="components.transform.executor:execute",
+                         location_params=("module_file",),
+                         content_fingerprint="components.common.module_file:module_fingerprint", uses_beam=True)
 
     def __init__(self, examples, schema, *, module_file: str,
-                 preprocessing_fn: str = "preprocessing_fn", id: str | None = None):
+                 preprocessing_fn: str = "preprocessing_fn", id: str | None = None,
+                 enable_cache: bool = True):
         super().__init__(id=id, inputs={"examples": examples, "schema": schema},
-                         params=TransformParams(str(module_file), preprocessing_fn))
+                         params=TransformParams(str(module_file), preprocessing_fn),
+                         enable_cache=enable_cache)

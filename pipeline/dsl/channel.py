@@ -26,9 +26,11 @@ class Channel:
 class LatestBlessedModel:
     """Resolves, at run time, to the newest blessed Model of the same pipeline
     in ML Metadata, or to nothing on the first run. This is what change
-    thresholds compare against (TFX's LatestBlessedModelStrategy)."""
+    thresholds compare against (TFX's LatestBlessedModelStrategy). The model
+    given to the same component as `candidate_input` is never its own baseline."""
 
     artifact_type: type[Artifact] = Model
+    candidate_input: str = "model"
 
 
 class Outputs:

@@ -55,6 +55,11 @@ class ComponentSpec:
     executor: str  # "package.module:function"
     uses_beam: bool = False
     can_halt: bool = False  # may stop the pipeline: what follows must wait for it
+    # Caching: parameters that name a place rather than content (left out of the
+    # cache key), and "module:function" giving the content fingerprint of what
+    # they point at (e.g. ExampleGen's input files), computed without running.
+    location_params: tuple[str, ...] = ()
+    content_fingerprint: str | None = None
 
     @property
     def input_ports(self) -> list[Port]:
@@ -75,9 +80,10 @@ class Component:
     SPEC: ClassVar[ComponentSpec]
 
     def __init__(self, *, id: str | None, inputs: dict[str, InputSource | None],
-                 params: Any):
+                 params: Any, enable_cache: bool = True):
         self.id = id or self.SPEC.type_name
         self.params = params
+        self.enable_cache = enable_cache  # False: always execute, never reuse earlier outputs
         self.inputs = self._checked_inputs(inputs)
         self.outputs = Outputs({p.name: Channel(self, p.name, p.artifact_type)
                                 for p in self.SPEC.output_ports})

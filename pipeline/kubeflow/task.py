@@ -17,7 +17,7 @@ from pipeline.dsl import Artifact, Channel, Pipeline
 from pipeline.loader import load_pipeline
 from pipeline.metadata.store import MetadataStore
 from pipeline.runner.console import ConsoleListener
-from pipeline.runner.local import finish_run
+from pipeline.runner.local import finish_run, resolve_inputs
 from pipeline.runner.node import ComponentFailed, execute_node
 from pipeline.runner.results import RunResult
 
@@ -44,16 +44,12 @@ class KfpLayout:
 
 def _inputs(pipeline: Pipeline, component_id: str, store: MetadataStore,
             input_paths: Mapping[str, str]) -> dict[str, Artifact]:
+    """Upstream artifacts found in ML Metadata by the paths KFP passed, then the rest
+    (the latest blessed model) resolved as the local runner does."""
     component = pipeline.component(component_id)
-    inputs: dict[str, Artifact] = {}
-    for name, source in component.inputs.items():
-        if isinstance(source, Channel):
-            inputs[name] = store.artifact_by_uri(input_paths[name])
-        else:
-            baseline = store.latest_blessed_model(pipeline.name)
-            if baseline is not None:
-                inputs[name] = baseline
-    return inputs
+    produced = {(source.producer.id, source.output_name): store.artifact_by_uri(input_paths[name])
+                for name, source in component.inputs.items() if isinstance(source, Channel)}
+    return resolve_inputs(pipeline, component, store, produced)
 
 
 def run_task(pipeline_ref: str, component_id: str, run_id: str, options: Mapping[str, str],

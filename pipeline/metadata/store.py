@@ -177,6 +177,44 @@ class MetadataStore:
         for name, artifact_id in zip(names, artifact_ids):
             outputs[name].id = artifact_id
 
+    def find_cached(self, type_name: str, cache_key: str) -> tuple[int, dict[str, Artifact]] | None:
+        """The newest COMPLETE execution of `type_name` with this cache key, and its
+        LIVE outputs by port name; None if there is none."""
+        query = metadata_store.ListOptions(filter_query=(
+            f"type = '{type_name}' AND custom_properties.cache_key.string_value = '{cache_key}'"))
+        candidates = self._store.get_executions(list_options=query)
+        complete = [e for e in candidates if e.last_known_state == pb.Execution.COMPLETE]
+        if not complete:
+            return None
+        execution = max(complete, key=lambda e: e.id)
+        events = [e for e in self._store.get_events_by_execution_ids([execution.id])
+                  if e.type == pb.Event.OUTPUT]
+        protos = {p.id: p for p in self._store.get_artifacts_by_id([e.artifact_id for e in events])}
+        if any(p.state != pb.Artifact.LIVE for p in protos.values()):
+            return None
+        return execution.id, {e.path.steps[0].key: self.to_artifact(protos[e.artifact_id])
+                              for e in events}
+
+    def record_cached_execution(self, contexts: RunContexts, type_name: str, component_id: str,
+                                inputs: Mapping[str, Artifact], outputs: Mapping[str, Artifact],
+                                properties: Mapping[str, object]) -> int:
+        """Records an execution that reused earlier outputs: state CACHED, INPUT events
+        for its inputs and OUTPUT events to the reused artifacts, in this run's contexts."""
+        node_ctx = self._context(NODE_CONTEXT, f"{contexts.pipeline.name}.{component_id}")
+        execution = pb.Execution(type_id=self._simple_type_id("execution", type_name),
+                                 last_known_state=pb.Execution.CACHED)
+        for key, value in {"component_id": component_id, "run_id": contexts.run_id,
+                           "pipeline_name": contexts.pipeline.name, **properties}.items():
+            _set_value(execution.custom_properties[key], value)
+        ids = [a.id for a in [*inputs.values(), *outputs.values()]]
+        protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)}
+        pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
+        pairs += [(protos[a.id], self._event(pb.Event.OUTPUT, n)) for n, a in outputs.items()]
+        execution_id, _, _ = self._store.put_execution(
+            execution, pairs, [contexts.pipeline, contexts.run, node_ctx],
+            reuse_context_if_already_exist=True)
+        return execution_id
+
     def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object]) -> None:
         """Marks the execution FAILED and records the error message."""
         execution = self._execution_proto(execution_id, {"error": error[:8000], **properties},
@@ -229,19 +267,28 @@ class MetadataStore:
                            f"the task that produces it recorded in the same metadata store?")
         return self.to_artifact(max(live, key=lambda p: p.id))
 
-    def latest_blessed_model(self, pipeline_name: str) -> Artifact | None:
-        """The Model of the newest blessing (blessed=1) in the pipeline, or None."""
+    def latest_blessed_model(self, pipeline_name: str,
+                             excluding: Artifact | None = None) -> Artifact | None:
+        """The Model of the newest blessing (blessed=1) in the pipeline, or None.
+
+        `excluding` (the candidate itself, or a model with its fingerprint) is
+        skipped: a model is never its own baseline.
+        """
         pipeline_ctx = self._store.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
         if pipeline_ctx is None:
             return None
         blessings = [self.to_artifact(p) for p in self._store.get_artifacts_by_context(pipeline_ctx.id)
                      if p.state == pb.Artifact.LIVE
                      and self._artifact_type_name(p.type_id) == "ModelBlessing"]
-        blessed = [b for b in blessings if b.get("blessed") == 1]
-        if not blessed:
-            return None
-        newest = max(blessed, key=lambda b: b.id)
-        return self.artifact(int(newest.get("current_model_id")))
+        for blessing in sorted(blessings, key=lambda b: b.id, reverse=True):
+            if blessing.get("blessed") != 1:
+                continue
+            model = self.artifact(int(blessing.get("current_model_id")))
+            if excluding is not None and (model.id == excluding.id or (
+                    model.get("fingerprint") and model.get("fingerprint") == excluding.get("fingerprint"))):
+                continue
+            return model
+        return None
 
     def runs(self, pipeline_name: str | None = None) -> list[RunRecord]:
         """All runs, newest first, optionally of one pipeline only."""

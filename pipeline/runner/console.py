@@ -5,7 +5,7 @@ import sys
 from typing import TextIO
 
 from pipeline.dsl import Component, Pipeline
-from pipeline.runner.results import ComponentResult, RunResult
+from pipeline.runner.results import CACHED, ComponentResult, RunResult
 
 
 class ConsoleListener:
@@ -49,7 +49,11 @@ def summary(result: RunResult) -> str:
     if blessing is not None:
         lines.append(f"  blessing: {blessing.get('reason')}")
     pushed = result.find_output("PushedModel")
-    if pushed is not None and pushed.get("pushed") == 1:
+    pusher_cached = any(r.status == CACHED and "pushed_model" in r.outputs for r in result.components)
+    if pushed is not None and pushed.get("pushed") == 1 and pusher_cached:
+        lines.append(f"  nothing new pushed: this model is already version "
+                     f"{pushed.get('pushed_version')} at {pushed.get('pushed_destination')}")
+    elif pushed is not None and pushed.get("pushed") == 1:
         lines.append(f"  pushed: {pushed.get('pushed_destination')} "
                      f"(model {pushed.get('model_name')}, version {pushed.get('pushed_version')})")
     else:

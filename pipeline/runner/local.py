@@ -9,10 +9,14 @@ from __future__ import annotations
 import time
 import uuid
 
-from pipeline.dsl import Artifact, Channel, Component, Pipeline
+from typing import Mapping
+
+from pipeline.dsl import Artifact, Channel, Component, LatestBlessedModel, Pipeline
 from pipeline.metadata.store import MetadataStore, RunContexts
-from pipeline.runner.node import ComponentFailed, Listener, RootLayout, execute_node
-from pipeline.runner.results import NOT_RUN, ComponentResult, RunResult
+from pipeline.runner.cache import cache_key, outputs_present
+from pipeline.runner.node import (ComponentFailed, Listener, RootLayout, execute_node,
+                                  execution_properties)
+from pipeline.runner.results import CACHED, NOT_RUN, ComponentResult, RunResult
 
 
 def new_run_id(pipeline_name: str) -> str:
@@ -20,15 +24,18 @@ def new_run_id(pipeline_name: str) -> str:
 
 
 def resolve_inputs(pipeline: Pipeline, component: Component, store: MetadataStore,
-                   produced: dict[tuple[str, str], Artifact]) -> dict[str, Artifact]:
-    """The component's input artifacts: upstream outputs of this run, and
-    `LatestBlessedModel` sources looked up in ML Metadata (absent on a first run)."""
+                   produced: Mapping[tuple[str, str], Artifact]) -> dict[str, Artifact]:
+    """The component's input artifacts: upstream outputs of this run (by producer id
+    and output name), and `LatestBlessedModel` sources looked up in ML Metadata
+    (absent on a first run)."""
     resolved: dict[str, Artifact] = {}
     for name, source in component.inputs.items():
         if isinstance(source, Channel):
             resolved[name] = produced[(source.producer.id, source.output_name)]
-        else:
-            baseline = store.latest_blessed_model(pipeline.name)
+    for name, source in component.inputs.items():
+        if isinstance(source, LatestBlessedModel):
+            baseline = store.latest_blessed_model(pipeline.name,
+                                                  excluding=resolved.get(source.candidate_input))
             if baseline is not None:
                 resolved[name] = baseline
     return resolved
@@ -42,8 +49,10 @@ def finish_run(store: MetadataStore, contexts: RunContexts, result: RunResult, s
         properties["message"] = message[:8000]
     pushed = result.find_output("PushedModel")
     if pushed is not None and pushed.get("pushed") == 1:
-        properties["pushed_version"] = int(pushed.get("pushed_version"))
-        properties["pushed_destination"] = str(pushed.get("pushed_destination"))
+        newly = any(r.status != CACHED for r in result.components if "pushed_model" in r.outputs)
+        prefix = "pushed" if newly else "serving"  # a cached Pusher pushed nothing new
+        properties[f"{prefix}_version"] = int(pushed.get("pushed_version"))
+        properties[f"{prefix}_destination"] = str(pushed.get("pushed_destination"))
     store.update_run(contexts, properties)
 
 
@@ -55,9 +64,12 @@ class LocalRunner:
     """
 
     def __init__(self, listener: Listener | None = None):
-        self._listen = listener
+        self._listen = listener or (lambda *_: None)
 
-    def run(self, pipeline: Pipeline, run_id: str | None = None) -> RunResult:
+    def run(self, pipeline: Pipeline, run_id: str | None = None,
+            use_cache: bool = True) -> RunResult:
+        """Runs every component in order, reusing earlier outputs where the cache
+        key matches (unless `use_cache` is False or the component disables it)."""
         started = time.time()
         store = MetadataStore(pipeline.metadata)
         contexts = store.start_run(pipeline.name, run_id or new_run_id(pipeline.name),
@@ -67,10 +79,17 @@ class LocalRunner:
         status, message = "COMPLETE", ""
         for component in pipeline.components:
             inputs = resolve_inputs(pipeline, component, store, produced)
+            key = cache_key(component, inputs)
+            reused = self._reuse(component, inputs, key, store, contexts) \
+                if use_cache and component.enable_cache and key else None
+            if reused is not None:
+                result.components.append(reused)
+                produced.update({(component.id, n): a for n, a in reused.outputs.items()})
+                continue
             try:
                 outcome, component_result = execute_node(
                     component, inputs, store, contexts, RootLayout(pipeline.root, component.id),
-                    tuple(pipeline.beam_args), self._listen)
+                    tuple(pipeline.beam_args), self._listen, key)
             except ComponentFailed as failure:
                 result.components.append(failure.result)
                 status, message = "FAILED", f"{component.id} failed: {failure.result.error}"
@@ -85,4 +104,19 @@ class LocalRunner:
                                  if c.id not in done)
         result.status, result.message, result.seconds = status, message, time.time() - started
         finish_run(store, contexts, result, status, message)
+        return result
+
+    def _reuse(self, component: Component, inputs: dict[str, Artifact], key: str,
+               store: MetadataStore, contexts: RunContexts) -> ComponentResult | None:
+        """Records a CACHED execution if an earlier one with this key left its outputs."""
+        found = store.find_cached(component.SPEC.type_name, key)
+        if found is None or not outputs_present(found[1]):
+            return None
+        earlier_id, outputs = found
+        execution_id = store.record_cached_execution(
+            contexts, component.SPEC.type_name, component.id, inputs, outputs,
+            {**execution_properties(component), "cache_key": key, "cached_from": earlier_id})
+        result = ComponentResult(component.id, CACHED, 0.0, execution_id, outputs,
+                                 f"reused the outputs of execution #{earlier_id}")
+        self._listen("finished", component, result)
         return result

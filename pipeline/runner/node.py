@@ -17,6 +17,7 @@ from pipeline.dsl.component import params_to_dict
 from pipeline.dsl.context import ExecutorOutcome
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner import staging
+from pipeline.runner.cache import output_fingerprint
 from pipeline.runner.results import FAILED, RAN, ComponentResult
 
 Listener = Callable[[str, Component, ComponentResult | None], None]
@@ -81,15 +82,20 @@ def _failure(component: Component, execution_id: int, started: float,
 
 def execute_node(component: Component, inputs: dict[str, Artifact], store: MetadataStore,
                  contexts: RunContexts, layout: OutputLayout, beam_args: tuple[str, ...] = (),
-                 listener: Listener | None = None) -> tuple[ExecutorOutcome, ComponentResult]:
+                 listener: Listener | None = None, cache_key: str | None = None,
+                 ) -> tuple[ExecutorOutcome, ComponentResult]:
     """Records the execution, runs the executor on staged outputs, publishes them and
-    records the outcome. Raises ComponentFailed (after recording it) on any error."""
+    records the outcome. Raises ComponentFailed (after recording it) on any error.
+    With a `cache_key`, the execution records it and each output gets a content
+    fingerprint derived from it, so later runs can reuse these outputs."""
     listen = listener or (lambda *_: None)
     spec = component.SPEC
     listen("started", component, None)
     started = time.time()
-    execution_id = store.start_execution(contexts, spec.type_name, component.id, inputs,
-                                         execution_properties(component))
+    properties = execution_properties(component)
+    if cache_key:
+        properties["cache_key"] = cache_key
+    execution_id = store.start_execution(contexts, spec.type_name, component.id, inputs, properties)
     outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
                for p in spec.output_ports}
     context = ExecutionContext(contexts.pipeline.name, contexts.run_id, component.id,
@@ -101,6 +107,8 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
             final = layout.final_uri(execution_id, name)
             staging.publish(artifact.uri, final)
             artifact.uri = final
+            if cache_key:
+                artifact.set("fingerprint", output_fingerprint(cache_key, name))
         store.complete_execution(execution_id, outputs, {"duration_seconds": time.time() - started})
     except Exception as error:  # every failure is recorded, then reported
         result = _failure(component, execution_id, started, error)

@@ -18,7 +18,8 @@ from pipeline.dsl import Pipeline
 from pipeline.metadata import MetadataConfig
 
 NAME = "penguin"
-MODULE_FILE = str(Path(__file__).with_name("module.py"))
+PREPROCESSING_FILE = str(Path(__file__).with_name("preprocessing.py"))
+MODEL_FILE = str(Path(__file__).with_name("model.py"))
 SCHEMA_FILE = str(Path(__file__).resolve().parents[3] / "schemas" / "penguin" / "schema.pbtxt")
 DATA_FILE = os.path.join(os.path.dirname(palmerpenguins.__file__), "data", "penguins.csv")
 COLUMN_TYPES = {"species": "string", "island": "string", "bill_length_mm": "float",
@@ -29,7 +30,8 @@ COLUMN_TYPES = {"species": "string", "island": "string", "bill_length_mm": "floa
 def create_pipeline(root: str | None = None, data_path: str | None = None,
                     serving_dir: str | None = None, metadata: MetadataConfig | None = None,
                     beam_args: Sequence[str] = (), accuracy_threshold: float = 0.9,
-                    train_steps: int = 400, fail_on_anomalies: bool = True) -> Pipeline:
+                    train_steps: int = 400, fail_on_anomalies: bool = True,
+                    trainer_module_file: str | None = None) -> Pipeline:
     """The eight-component penguin pipeline; every argument has a working default."""
     root = root or default_root(NAME)
     example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES)
@@ -39,9 +41,9 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                                          schema_gen.outputs.schema,
                                          fail_on_anomalies=fail_on_anomalies)
     transform = Transform(example_gen.outputs.examples, schema_gen.outputs.schema,
-                          module_file=MODULE_FILE)
+                          module_file=PREPROCESSING_FILE)
     trainer = Trainer(transform.outputs.transformed_examples, transform.outputs.transform_graph,
-                      schema_gen.outputs.schema, module_file=MODULE_FILE,
+                      schema_gen.outputs.schema, module_file=trainer_module_file or MODEL_FILE,
                       train_steps=train_steps, eval_steps=5,
                       hyperparameters={"hidden_units": 8, "learning_rate": 0.01, "seed": 42})
     evaluator = Evaluator(

@@ -1,4 +1,4 @@
-"""Penguin species classification: preprocessing_fn (Transform) and run_fn (Trainer)."""
+"""Penguin species classification, Trainer's part: the Keras model and run_fn."""
 from __future__ import annotations
 
 import tensorflow as tf
@@ -6,49 +6,7 @@ import tensorflow_transform as tft
 
 from components.trainer import keras_utils
 from components.trainer.fn_args import FnArgs
-
-LABEL = "species"
-LABEL_XF = "species_xf"
-SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
-NUMERIC = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
-CATEGORICAL = {"island": ["Biscoe", "Dream", "Torgersen"], "sex": ["female", "male"]}
-
-
-def xf(name: str) -> str:
-    return f"{name}_xf"
-
-
-FEATURE_KEYS = [xf(n) for n in NUMERIC + list(CATEGORICAL)]
-
-
-def _dense(value, default) -> tf.Tensor:
-    """A [batch] tensor from a (possibly sparse, possibly missing) single-valued feature."""
-    if isinstance(value, tf.sparse.SparseTensor):
-        value = tf.sparse.to_dense(
-            tf.SparseTensor(value.indices, value.values, [value.dense_shape[0], 1]),
-            default_value=default)
-    return tf.reshape(value, [-1])
-
-
-def _one_hot(values: tf.Tensor, vocabulary: list[str]) -> tf.Tensor:
-    """[batch, len(vocabulary)]; a missing or unknown value is all zeros."""
-    return tf.cast(tf.equal(tf.expand_dims(values, 1), tf.constant(vocabulary)), tf.float32)
-
-
-def preprocessing_fn(inputs: dict) -> dict:
-    """Numeric features: missing values imputed with the train mean, then z-scored
-    (both analyzers see the train split only). Categoricals: one-hot. Label: index."""
-    outputs = {}
-    for name in NUMERIC:
-        raw = tf.cast(inputs[name].values, tf.float32)
-        mean = tft.mean(raw, name=f"mean_{name}")
-        filled = _dense(tf.SparseTensor(inputs[name].indices, raw, inputs[name].dense_shape), mean)
-        outputs[xf(name)] = tf.expand_dims(tft.scale_to_z_score(filled, name=f"z_{name}"), 1)
-    for name, vocabulary in CATEGORICAL.items():
-        outputs[xf(name)] = _one_hot(_dense(inputs[name], ""), vocabulary)
-    species = _dense(inputs[LABEL], "")
-    outputs[LABEL_XF] = tf.argmax(tf.cast(_one_hot(species, SPECIES), tf.int64), axis=1)
-    return outputs
+from pipeline.examples.penguin.preprocessing import FEATURE_KEYS, LABEL, LABEL_XF, SPECIES
 
 
 def build_model(transform_output: tft.TFTransformOutput, hidden_units: int,
