@@ -150,16 +150,24 @@ class MetadataStore:
     def start_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                         inputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
         """Records a RUNNING execution with INPUT events for its (published) inputs."""
+        return self._put_new_execution(contexts, type_name, component_id, pb.Execution.RUNNING,
+                                       inputs, {}, properties)
+
+    def _put_new_execution(self, contexts: RunContexts, type_name: str, component_id: str,
+                           state: int, inputs: Mapping[str, Artifact],
+                           outputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
+        """One new execution in the pipeline, run and node contexts, with INPUT and OUTPUT
+        events to already recorded artifacts, in one transaction."""
         node_ctx = self._context(NODE_CONTEXT, f"{contexts.pipeline.name}.{component_id}")
         execution = pb.Execution(type_id=self._simple_type_id("execution", type_name),
-                                 last_known_state=pb.Execution.RUNNING)
+                                 last_known_state=state)
         for key, value in {"component_id": component_id, "run_id": contexts.run_id,
                            "pipeline_name": contexts.pipeline.name, **properties}.items():
             _set_value(execution.custom_properties[key], value)
-        ids = [a.id for a in inputs.values()]
+        ids = [a.id for a in [*inputs.values(), *outputs.values()]]
         protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)} if ids else {}
-        pairs = [(protos[artifact.id], self._event(pb.Event.INPUT, name))
-                 for name, artifact in inputs.items()]
+        pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
+        pairs += [(protos[a.id], self._event(pb.Event.OUTPUT, n)) for n, a in outputs.items()]
         execution_id, _, _ = self._store.put_execution(
             execution, pairs, [contexts.pipeline, contexts.run, node_ctx],
             reuse_context_if_already_exist=True)
@@ -200,20 +208,8 @@ class MetadataStore:
                                 properties: Mapping[str, object]) -> int:
         """Records an execution that reused earlier outputs: state CACHED, INPUT events
         for its inputs and OUTPUT events to the reused artifacts, in this run's contexts."""
-        node_ctx = self._context(NODE_CONTEXT, f"{contexts.pipeline.name}.{component_id}")
-        execution = pb.Execution(type_id=self._simple_type_id("execution", type_name),
-                                 last_known_state=pb.Execution.CACHED)
-        for key, value in {"component_id": component_id, "run_id": contexts.run_id,
-                           "pipeline_name": contexts.pipeline.name, **properties}.items():
-            _set_value(execution.custom_properties[key], value)
-        ids = [a.id for a in [*inputs.values(), *outputs.values()]]
-        protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)}
-        pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
-        pairs += [(protos[a.id], self._event(pb.Event.OUTPUT, n)) for n, a in outputs.items()]
-        execution_id, _, _ = self._store.put_execution(
-            execution, pairs, [contexts.pipeline, contexts.run, node_ctx],
-            reuse_context_if_already_exist=True)
-        return execution_id
+        return self._put_new_execution(contexts, type_name, component_id, pb.Execution.CACHED,
+                                       inputs, outputs, properties)
 
     def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object]) -> None:
         """Marks the execution FAILED and records the error message."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from components.transform.feature_utils import dense_single_value
+
 
 LABEL = "species"
 LABEL_XF = "species_xf"
@@ -24,15 +26,6 @@ def xf(name: str) -> str:
 FEATURE_KEYS = [xf(n) for n in NUMERIC + list(CATEGORICAL)]
 
 
-def _dense(value, default) -> tf.Tensor:
-    """A [batch] tensor from a (possibly sparse, possibly missing) single-valued feature."""
-    if isinstance(value, tf.sparse.SparseTensor):
-        value = tf.sparse.to_dense(
-            tf.SparseTensor(value.indices, value.values, [value.dense_shape[0], 1]),
-            default_value=default)
-    return tf.reshape(value, [-1])
-
-
 def _one_hot(values: tf.Tensor, vocabulary: list[str]) -> tf.Tensor:
     """[batch, len(vocabulary)]; a missing or unknown value is all zeros."""
     return tf.cast(tf.equal(tf.expand_dims(values, 1), tf.constant(vocabulary)), tf.float32)
@@ -45,10 +38,11 @@ def preprocessing_fn(inputs: dict) -> dict:
     for name in NUMERIC:
         raw = tf.cast(inputs[name].values, tf.float32)
         mean = tft.mean(raw, name=f"mean_{name}")
-        filled = _dense(tf.SparseTensor(inputs[name].indices, raw, inputs[name].dense_shape), mean)
+        filled = dense_single_value(
+            tf.SparseTensor(inputs[name].indices, raw, inputs[name].dense_shape), mean)
         outputs[xf(name)] = tf.expand_dims(tft.scale_to_z_score(filled, name=f"z_{name}"), 1)
     for name, vocabulary in CATEGORICAL.items():
-        outputs[xf(name)] = _one_hot(_dense(inputs[name], ""), vocabulary)
-    species = _dense(inputs[LABEL], "")
+        outputs[xf(name)] = _one_hot(dense_single_value(inputs[name], ""), vocabulary)
+    species = dense_single_value(inputs[LABEL], "")
     outputs[LABEL_XF] = tf.argmax(tf.cast(_one_hot(species, SPECIES), tf.int64), axis=1)
     return outputs

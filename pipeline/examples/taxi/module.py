@@ -11,6 +11,7 @@ import tensorflow_transform as tft
 
 from components.trainer import keras_utils
 from components.trainer.fn_args import FnArgs
+from components.transform.feature_utils import dense_single_value
 
 LABEL = "tips"
 FARE = "fare"
@@ -38,15 +39,6 @@ def xf(name: str) -> str:
 FEATURE_KEYS = [xf(n) for n in NUMERIC + BUCKETED + list(ONE_HOT) + list(VOCAB)]
 
 
-def _dense(value, default) -> tf.Tensor:
-    """A [batch] tensor from a (possibly sparse, possibly missing) single-valued feature."""
-    if isinstance(value, tf.sparse.SparseTensor):
-        value = tf.sparse.to_dense(
-            tf.SparseTensor(value.indices, value.values, [value.dense_shape[0], 1]),
-            default_value=default)
-    return tf.reshape(value, [-1])
-
-
 def _as_float(value) -> tf.SparseTensor | tf.Tensor:
     if isinstance(value, tf.sparse.SparseTensor):
         return tf.SparseTensor(value.indices, tf.cast(value.values, tf.float32), value.dense_shape)
@@ -58,7 +50,7 @@ def _mean_filled(inputs: dict, name: str) -> tf.Tensor:
     value = _as_float(inputs[name])
     mean = tft.mean(value.values if isinstance(value, tf.sparse.SparseTensor) else value,
                     name=f"mean_{name}")
-    return _dense(value, mean)
+    return dense_single_value(value, mean)
 
 
 def vocab_file(name: str) -> str:
@@ -82,15 +74,15 @@ def preprocessing_fn(inputs: dict) -> dict:
         buckets = tft.bucketize(_mean_filled(inputs, name), NUM_BUCKETS, name=f"bucketize_{name}")
         outputs[xf(name)] = tf.one_hot(buckets, NUM_BUCKETS, dtype=tf.float32)
     for name, depth in ONE_HOT.items():
-        outputs[xf(name)] = tf.one_hot(_dense(inputs[name], tf.constant(-1, tf.int64)), depth,
+        outputs[xf(name)] = tf.one_hot(dense_single_value(inputs[name], tf.constant(-1, tf.int64)), depth,
                                        dtype=tf.float32)
     for name, min_count in VOCAB.items():
         index = tft.compute_and_apply_vocabulary(
             inputs[name], frequency_threshold=min_count, num_oov_buckets=NUM_OOV_BUCKETS,
             vocab_filename=vocab_file(name), name=f"vocabulary_{name}")
-        outputs[xf(name)] = tf.expand_dims(_dense(index, tf.constant(-1, tf.int64)) + 1, 1)
-    tips = _dense(_as_float(inputs[LABEL]), float("nan"))
-    fare = _dense(_as_float(inputs[FARE]), float("nan"))
+        outputs[xf(name)] = tf.expand_dims(dense_single_value(index, tf.constant(-1, tf.int64)) + 1, 1)
+    tips = dense_single_value(_as_float(inputs[LABEL]), float("nan"))
+    fare = dense_single_value(_as_float(inputs[FARE]), float("nan"))
     # A comparison with NaN is False: missing tips or fare gives label 0.
     outputs[LABEL_XF] = tf.cast(tf.greater(tips, 0.2 * fare), tf.int64)
     return outputs
