@@ -9,6 +9,8 @@ import time
 import warnings
 
 from pipeline.loader import PipelineLoadError, load_pipeline
+from pipeline.report.commands import COMMANDS as REPORT_COMMANDS
+from pipeline.report.commands import add_commands as add_report_commands
 
 
 def _quiet_libraries(verbose: bool) -> None:
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--experiment", default="mlpipe")
     submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a run parameter: root, data_path or serving_dir (repeatable)")
+    add_report_commands(commands)
     component = commands.add_parser(
         "component", help="run one component of a pipeline (the container entrypoint that "
                           "orchestrators call): inputs and outputs as NAME=PATH")
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.kubeflow.submit import SubmitError
 
     commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
-                "component": cmd_component}
+                "component": cmd_component, **REPORT_COMMANDS}
     try:
         return commands[args.command](args)
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError) as error:
