@@ -8,6 +8,9 @@ import sys
 import time
 import warnings
 
+from pipeline.lineage.commands import COMMANDS as LINEAGE_COMMANDS
+from pipeline.lineage.commands import add_commands as add_lineage_commands
+from pipeline.lineage.graph import LineageError
 from pipeline.loader import PipelineLoadError, load_pipeline
 from pipeline.report.commands import COMMANDS as REPORT_COMMANDS
 from pipeline.report.commands import add_commands as add_report_commands
@@ -71,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a run parameter: root, data_path or serving_dir (repeatable)")
     add_report_commands(commands)
+    add_lineage_commands(commands)
     component = commands.add_parser(
         "component", help="run one component of a pipeline (the container entrypoint that "
                           "orchestrators call): inputs and outputs as NAME=PATH")
@@ -163,10 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.kubeflow.submit import SubmitError
 
     commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
-                "component": cmd_component, **REPORT_COMMANDS}
+                "component": cmd_component, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     try:
         return commands[args.command](args)
-    except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError) as error:
+    except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
+            LineageError) as error:
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     except SubmitError as error:
