@@ -130,8 +130,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
     print(f"{'RUN':<40} {'STARTED':<19} {'STATUS':<9} PUSHED VERSION")
     for run in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-        pushed = run.properties.get("pushed_version", "-")
-        print(f"{run.run_id:<40} {started:<19} {run.status:<9} {pushed}")
+        pushed = run.properties.get("pushed_version")
+        if pushed is None and "serving_version" in run.properties:
+            pushed = f"(none new; {run.properties['serving_version']} serving)"
+        print(f"{run.run_id:<40} {started:<19} {run.status:<9} {pushed or '-'}")
     return 0
 
 

@@ -16,9 +16,9 @@ _COMPONENT = dict(base_image=IMAGE, install_kfp_package=False)
 
 
 @dsl.component(**_COMPONENT)
-def example_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-                beam_args: list, examples: dsl.Output[dsl.Dataset]):
+def example_gen(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, examples: dsl.Output[dsl.Dataset]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args, {},
@@ -26,10 +26,10 @@ def example_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def statistics_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-                   beam_args: list, examples: dsl.Input[dsl.Dataset],
-                   statistics: dsl.Output[dsl.Artifact]):
+def statistics_gen(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
+        statistics: dsl.Output[dsl.Artifact]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -37,10 +37,10 @@ def statistics_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def schema_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-               beam_args: list, statistics: dsl.Input[dsl.Artifact],
-               schema: dsl.Output[dsl.Artifact]):
+def schema_gen(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, statistics: dsl.Input[dsl.Artifact],
+        schema: dsl.Output[dsl.Artifact]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -48,10 +48,10 @@ def schema_gen(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def example_validator(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-                      beam_args: list, statistics: dsl.Input[dsl.Artifact],
-                      schema: dsl.Input[dsl.Artifact], anomalies: dsl.Output[dsl.Artifact]):
+def example_validator(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, statistics: dsl.Input[dsl.Artifact],
+        schema: dsl.Input[dsl.Artifact], anomalies: dsl.Output[dsl.Artifact]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -60,11 +60,11 @@ def example_validator(pipeline_ref: str, component_id: str, run_id: str, root: s
 
 
 @dsl.component(**_COMPONENT)
-def transform(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-              beam_args: list, examples: dsl.Input[dsl.Dataset], schema: dsl.Input[dsl.Artifact],
-              transform_graph: dsl.Output[dsl.Artifact],
-              transformed_examples: dsl.Output[dsl.Dataset]):
+def transform(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
+        schema: dsl.Input[dsl.Artifact], transform_graph: dsl.Output[dsl.Artifact],
+        transformed_examples: dsl.Output[dsl.Dataset]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -74,11 +74,11 @@ def transform(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def trainer(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-            beam_args: list, examples: dsl.Input[dsl.Dataset],
-            transform_graph: dsl.Input[dsl.Artifact], schema: dsl.Input[dsl.Artifact],
-            model: dsl.Output[dsl.Model]):
+def trainer(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
+        transform_graph: dsl.Input[dsl.Artifact], schema: dsl.Input[dsl.Artifact],
+        model: dsl.Output[dsl.Model]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -87,10 +87,11 @@ def trainer(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def evaluator(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-              beam_args: list, examples: dsl.Input[dsl.Dataset], model: dsl.Input[dsl.Model],
-              evaluation: dsl.Output[dsl.Artifact], blessing: dsl.Output[dsl.Artifact]):
+def evaluator(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
+        model: dsl.Input[dsl.Model], evaluation: dsl.Output[dsl.Artifact],
+        blessing: dsl.Output[dsl.Artifact]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
@@ -99,10 +100,10 @@ def evaluator(pipeline_ref: str, component_id: str, run_id: str, root: str,
 
 
 @dsl.component(**_COMPONENT)
-def pusher(pipeline_ref: str, component_id: str, run_id: str, root: str,
-                data_path: str, serving_dir: str,
-           beam_args: list, model: dsl.Input[dsl.Model], model_blessing: dsl.Input[dsl.Artifact],
-           pushed_model: dsl.Output[dsl.Artifact]):
+def pusher(
+        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
+        serving_dir: str, beam_args: list, model: dsl.Input[dsl.Model],
+        model_blessing: dsl.Input[dsl.Artifact], pushed_model: dsl.Output[dsl.Artifact]):
     from pipeline.kubeflow.task import run_task
     run_task(pipeline_ref, component_id, run_id,
              {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
