@@ -86,7 +86,8 @@ def test_pushed_model_predicts_species_from_raw_examples(first_run):
 def test_model_failing_its_threshold_is_not_pushed(first_run):
     pipeline, first = first_run
     before = _versions(pipeline)
-    strict = create_pipeline(root=pipeline.root, accuracy_threshold=1.01)
+    # A new model (one more training step), judged against the first one, now serving.
+    strict = create_pipeline(root=pipeline.root, accuracy_threshold=1.01, train_steps=401)
     result = LocalRunner().run(strict)
     assert result.ok, result.message
     blessing = result.find_output("ModelBlessing")
