@@ -127,12 +127,10 @@ def test_a_second_connection_sees_the_first_ones_records(mysql_store: StoreFacto
 
 # -- b. a whole pipeline run, and its lineage read back ---------------------------
 def penguin_fingerprint(path: str) -> str:
-    """ExampleGen's input_fingerprint of one CSV: sha256 over the file's name, a NUL
-    and its bytes (components/example_gen/csv_reader.py: fingerprint)."""
-    digest = hashlib.sha256(os.path.basename(path).encode() + b"\0")
+    """ExampleGen's input_fingerprint of one CSV, computed independently: the sha256 of
+    the file content's sha256 digest (content only, not the name)."""
     with open(path, "rb") as handle:
-        digest.update(handle.read())
-    return digest.hexdigest()
+        return hashlib.sha256(hashlib.sha256(handle.read()).digest()).hexdigest()
 
 
 def upstream_lineage(store: MetadataStore, artifact_id: int) -> tuple[dict[int, pb.Artifact],
