@@ -70,3 +70,22 @@ def penguin_artifacts(tmp_path_factory):
     schema_gen(SchemaGenInputs(statistics), SchemaGenOutputs(schema),
                SchemaGenParams(schema_file=penguin.SCHEMA_FILE), context(tmp))
     return {"tmp": tmp, "examples": examples, "statistics": statistics, "schema": schema}
+
+
+def bad_penguin_csv(tmp_path: Path, case: str, column: str, value: str = "", row: int = 0) -> str:
+    """A broken copy of the penguin CSV, for bad-input tests. `case`: "missing" (no file
+    at all), "empty", "header_only", "renamed_column" (`column` renamed to
+    `<column>_renamed`) or "text_in_numeric" (`value` in `column` at data row `row`)."""
+    header, rows = read_penguin_rows()
+    path = tmp_path / f"{case}.csv"
+    if case == "empty":
+        path.write_text("")
+    elif case == "header_only":
+        write_csv(path, header, [])
+    elif case == "renamed_column":
+        write_csv(path, [f"{h}_renamed" if h == column else h for h in header], rows)
+    elif case == "text_in_numeric":
+        rows = [list(r) for r in rows]
+        rows[row][header.index(column)] = value
+        write_csv(path, header, rows)
+    return str(path)

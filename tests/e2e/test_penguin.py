@@ -11,7 +11,7 @@ import tensorflow as tf
 from pipeline.examples.penguin.pipeline import create_pipeline
 from pipeline.metadata.store import MetadataStore
 from pipeline.runner.local import LocalRunner
-from tests.conftest import read_penguin_rows, write_csv
+from tests.conftest import bad_penguin_csv, read_penguin_rows, write_csv
 from tests.e2e.helpers import STANDARD_OUTPUTS, artifact_type_name, events_by_execution, mlpipe
 
 pytestmark = pytest.mark.slow
@@ -118,22 +118,6 @@ def test_anomalous_data_stops_before_transform_and_training(first_run, tmp_path)
     assert _versions(pipeline) == before
 
 
-def _bad_csv(tmp_path, case: str) -> str:
-    header, rows = read_penguin_rows()
-    path = tmp_path / f"{case}.csv"
-    if case == "empty":
-        path.write_text("")
-    elif case == "header_only":
-        write_csv(path, header, [])
-    elif case == "renamed_column":
-        write_csv(path, [h.replace("body_mass_g", "mass") for h in header], rows)
-    elif case == "text_in_numeric":
-        rows = [list(r) for r in rows]
-        rows[4][header.index("bill_depth_mm")] = "deep"
-        write_csv(path, header, rows)
-    return str(path)
-
-
 @pytest.mark.parametrize("case, expected", [
     ("missing_path", "no_such.csv: no such file or folder"),
     ("empty", "empty.csv: the file is empty"),
@@ -145,7 +129,9 @@ def _bad_csv(tmp_path, case: str) -> str:
 def test_bad_input_fails_cleanly_and_leaves_earlier_runs_alone(first_run, tmp_path, case, expected):
     pipeline, first = first_run
     before = _versions(pipeline)
-    data = str(tmp_path / "no_such.csv") if case == "missing_path" else _bad_csv(tmp_path, case)
+    column = "bill_depth_mm" if case == "text_in_numeric" else "body_mass_g"
+    data = str(tmp_path / "no_such.csv") if case == "missing_path" else \
+        bad_penguin_csv(tmp_path, case, column, value="deep", row=4)
     completed = mlpipe("run", "--root", pipeline.root, "--data", data)
     assert completed.returncode != 0
     assert expected in completed.stdout

@@ -9,7 +9,8 @@ import tensorflow as tf
 from components.example_gen.component import ExampleGenInputs, ExampleGenOutputs, ExampleGenParams
 from components.example_gen.executor import execute
 from pipeline.dsl import ComponentError, Examples
-from tests.conftest import PENGUIN_CSV, context, out_dir, read_penguin_rows, write_csv
+from tests.conftest import (PENGUIN_CSV, bad_penguin_csv, context, out_dir, read_penguin_rows,
+                            write_csv)
 
 TYPES = {"species": "string", "island": "string", "bill_length_mm": "float",
          "flipper_length_mm": "int", "year": "int"}
@@ -73,21 +74,11 @@ def test_reads_every_csv_of_a_folder(tmp_path):
     ("missing", r"no such file or folder"),
     ("empty", r"empty.csv: the file is empty"),
     ("header_only", r"header_only.csv: the file has a header but no data rows"),
-    ("missing_column", r"column 'bill_length_mm' is missing; the header has: .*bill_len_mm"),
+    ("renamed_column", r"column 'bill_length_mm' is missing; the header has: .*bill_length_mm_renamed"),
     ("text_in_numeric", r"column 'flipper_length_mm' should hold int values but line 3 has 'long'"),
 ])
 def test_bad_input_names_file_column_and_problem(tmp_path, case, expected):
-    header, rows = read_penguin_rows()
-    path = tmp_path / f"{case}.csv"
-    if case == "empty":
-        path.write_text("")
-    elif case == "header_only":
-        write_csv(path, header, [])
-    elif case == "missing_column":
-        write_csv(path, [h.replace("bill_length_mm", "bill_len_mm") for h in header], rows)
-    elif case == "text_in_numeric":
-        rows = [list(r) for r in rows]
-        rows[1][header.index("flipper_length_mm")] = "long"
-        write_csv(path, header, rows)
+    column = "flipper_length_mm" if case == "text_in_numeric" else "bill_length_mm"
+    path = bad_penguin_csv(tmp_path, case, column, value="long", row=1)
     with pytest.raises(ComponentError, match=expected):
-        _run(tmp_path, str(path), column_types=TYPES)
+        _run(tmp_path, path, column_types=TYPES)
