@@ -48,6 +48,15 @@ class RunRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class CachedExecution:
+    """An earlier execution whose outputs a new one may reuse."""
+
+    id: int
+    outputs: dict[str, Artifact]
+    properties: dict[str, object]
+
+
+@dataclasses.dataclass(frozen=True)
 class ExecutionRecord:
     """One component execution as recorded in ML Metadata."""
 
@@ -185,8 +194,8 @@ class MetadataStore:
         for name, artifact_id in zip(names, artifact_ids):
             outputs[name].id = artifact_id
 
-    def find_cached(self, type_name: str, cache_key: str) -> tuple[int, dict[str, Artifact]] | None:
-        """The newest COMPLETE execution of `type_name` with this cache key, and its
+    def find_cached(self, type_name: str, cache_key: str) -> CachedExecution | None:
+        """The newest COMPLETE execution of `type_name` with this cache key, with its
         LIVE outputs by port name; None if there is none."""
         query = metadata_store.ListOptions(filter_query=(
             f"type = '{type_name}' AND custom_properties.cache_key.string_value = '{cache_key}'"))
@@ -200,8 +209,8 @@ class MetadataStore:
         protos = {p.id: p for p in self._store.get_artifacts_by_id([e.artifact_id for e in events])}
         if any(p.state != pb.Artifact.LIVE for p in protos.values()):
             return None
-        return execution.id, {e.path.steps[0].key: self.to_artifact(protos[e.artifact_id])
-                              for e in events}
+        outputs = {e.path.steps[0].key: self.to_artifact(protos[e.artifact_id]) for e in events}
+        return CachedExecution(execution.id, outputs, _read_map(execution.custom_properties))
 
     def record_cached_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                                 inputs: Mapping[str, Artifact], outputs: Mapping[str, Artifact],

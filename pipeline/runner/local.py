@@ -11,7 +11,8 @@ import uuid
 
 from typing import Mapping
 
-from pipeline.dsl import Artifact, Channel, Component, LatestBlessedModel, Pipeline
+from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
+                          Pipeline)
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.cache import cache_key, outputs_present
 from pipeline.runner.node import (ComponentFailed, Listener, RootLayout, execute_node,
@@ -82,12 +83,8 @@ class LocalRunner:
             key = cache_key(component, inputs)
             reused = self._reuse(component, inputs, key, store, contexts) \
                 if use_cache and component.enable_cache and key else None
-            if reused is not None:
-                result.components.append(reused)
-                produced.update({(component.id, n): a for n, a in reused.outputs.items()})
-                continue
             try:
-                outcome, component_result = execute_node(
+                outcome, component_result = reused or execute_node(
                     component, inputs, store, contexts, RootLayout(pipeline.root, component.id),
                     tuple(pipeline.beam_args), self._listen, key)
             except ComponentFailed as failure:
@@ -107,16 +104,18 @@ class LocalRunner:
         return result
 
     def _reuse(self, component: Component, inputs: dict[str, Artifact], key: str,
-               store: MetadataStore, contexts: RunContexts) -> ComponentResult | None:
-        """Records a CACHED execution if an earlier one with this key left its outputs."""
-        found = store.find_cached(component.SPEC.type_name, key)
-        if found is None or not outputs_present(found[1]):
+               store: MetadataStore, contexts: RunContexts
+               ) -> tuple[ExecutorOutcome, ComponentResult] | None:
+        """Records a CACHED execution if an earlier one with this key left its outputs.
+        The earlier outcome stands: if it stopped the pipeline, this one does too."""
+        earlier = store.find_cached(component.SPEC.type_name, key)
+        if earlier is None or not outputs_present(earlier.outputs):
             return None
-        earlier_id, outputs = found
         execution_id = store.record_cached_execution(
-            contexts, component.SPEC.type_name, component.id, inputs, outputs,
-            {**execution_properties(component), "cache_key": key, "cached_from": earlier_id})
-        result = ComponentResult(component.id, CACHED, 0.0, execution_id, outputs,
-                                 f"reused the outputs of execution #{earlier_id}")
+            contexts, component.SPEC.type_name, component.id, inputs, earlier.outputs,
+            {**execution_properties(component), "cache_key": key, "cached_from": earlier.id})
+        result = ComponentResult(component.id, CACHED, 0.0, execution_id, earlier.outputs,
+                                 f"reused the outputs of execution #{earlier.id}")
         self._listen("finished", component, result)
-        return result
+        halt = earlier.properties.get("halt_reason")
+        return ExecutorOutcome(result.summary, str(halt) if halt else None), result

@@ -109,7 +109,10 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
             artifact.uri = final
             if cache_key:
                 artifact.set("fingerprint", output_fingerprint(cache_key, name))
-        store.complete_execution(execution_id, outputs, {"duration_seconds": time.time() - started})
+        done = {"duration_seconds": time.time() - started}
+        if outcome.halt_reason:  # kept so that a cached rerun stops the pipeline again
+            done["halt_reason"] = outcome.halt_reason
+        store.complete_execution(execution_id, outputs, done)
     except Exception as error:  # every failure is recorded, then reported
         result = _failure(component, execution_id, started, error)
         store.fail_execution(execution_id, f"{result.error}\n{result.traceback}",

@@ -116,6 +116,9 @@ def test_anomalous_data_stops_before_transform_and_training(first_run, tmp_path)
     ran = [e.component_id for e in store.executions(result.run_id)]
     assert ran == ["ExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator"]
     assert _versions(pipeline) == before
+    again = LocalRunner().run(create_pipeline(root=pipeline.root, data_path=data))
+    assert again.status == "STOPPED" and "Atlantis" in again.message  # cached, still stopped
+    assert [c.status for c in again.components][3:5] == ["cached", "not run"]
 
 
 @pytest.mark.parametrize("case, expected", [

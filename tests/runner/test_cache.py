@@ -66,3 +66,13 @@ def test_failed_executions_are_never_reused(tmp_path):
     LocalRunner().run(_pipeline(tmp_path, fail=True))
     result = LocalRunner().run(_pipeline(tmp_path, fail=True))
     assert [c.status for c in result.components] == ["failed", "not run"]
+
+
+def test_a_cached_execution_that_stopped_the_pipeline_stops_it_again(tmp_path):
+    first = LocalRunner().run(_pipeline(tmp_path, halt=True))
+    pipeline = _pipeline(tmp_path, halt=True)
+    second = LocalRunner().run(pipeline)
+    assert first.status == second.status == "STOPPED"
+    assert "asked to halt" in second.message
+    assert [c.status for c in second.components] == ["cached", "not run"]
+    assert _states(pipeline, second) == ["CACHED"]
