@@ -167,13 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.dsl import PipelineDefinitionError
     from pipeline.kubeflow.compiler import CompileError
     from pipeline.kubeflow.submit import SubmitError
+    from pipeline.kubeflow.task import TaskInputError
 
     commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
                 "component": cmd_component, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     try:
         return commands[args.command](args)
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
-            LineageError) as error:
+            LineageError, TaskInputError) as error:
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     except SubmitError as error:

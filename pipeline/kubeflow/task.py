@@ -42,13 +42,26 @@ class KfpLayout:
             shutil.rmtree(f"{path}.tmp", ignore_errors=True)
 
 
+class TaskInputError(Exception):
+    """An input location is missing, or no recorded artifact lives there."""
+
+
 def _inputs(pipeline: Pipeline, component_id: str, store: MetadataStore,
             input_paths: Mapping[str, str]) -> dict[str, Artifact]:
     """Upstream artifacts found in ML Metadata by the paths KFP passed, then the rest
     (the latest blessed model) resolved as the local runner does."""
     component = pipeline.component(component_id)
-    produced = {(source.producer.id, source.output_name): store.artifact_by_uri(input_paths[name])
-                for name, source in component.inputs.items() if isinstance(source, Channel)}
+    produced = {}
+    for name, source in component.inputs.items():
+        if not isinstance(source, Channel):
+            continue
+        if name not in input_paths:
+            raise TaskInputError(f"{component_id} needs its input {name!r}: pass "
+                                 f"--input {name}=PATH (the upstream output's location)")
+        try:
+            produced[(source.producer.id, source.output_name)] = store.artifact_by_uri(input_paths[name])
+        except KeyError as error:
+            raise TaskInputError(f"{component_id} input {name!r}: {error.args[0]}") from None
     return resolve_inputs(pipeline, component, store, produced)
 
 
