@@ -40,6 +40,7 @@ def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.Eval
     """The TFMA EvalConfig for the candidate (and baseline) model."""
     def model_spec(name: str, is_baseline: bool) -> tfma.ModelSpec:
         return tfma.ModelSpec(name=name, signature_name=params.signature_name,
+                              model_type=params.model_type,
                               label_key=params.label_key, is_baseline=is_baseline,
                               preprocessing_function_names=list(params.preprocessing_function_names))
 

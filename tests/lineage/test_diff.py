@@ -35,18 +35,21 @@ def test_diff_shows_the_changed_parameter_and_nothing_else_changed(penguin_runs)
     assert (diff.status.a, diff.status.b) == ("COMPLETE", "COMPLETE")
 
 
+LOSS = "sparse_categorical_crossentropy"  # the penguin pipeline's loss metric
+
+
 def test_diff_shows_metric_deltas_and_outcomes(penguin_runs):
     first, second = penguin_runs.first, penguin_runs.second
     diff = diff_runs(penguin_runs.store(), first.run_id, second.run_id)
     metrics = _by_name(diff.metrics)
-    for name in ("loss", "sparse_categorical_accuracy"):
+    for name in (LOSS, "sparse_categorical_accuracy"):
         a = first.output("Evaluator", "evaluation").get(f"metric:{name}")
         b = second.output("Evaluator", "evaluation").get(f"metric:{name}")
         # ML Metadata on SQLite keeps doubles to 6 decimal places
         assert (metrics[name].a, metrics[name].b) == (pytest.approx(a, abs=1e-6), pytest.approx(b, abs=1e-6))
         assert metrics[name].delta == pytest.approx(metrics[name].b - metrics[name].a)
         assert metrics[name].delta == pytest.approx(b - a, abs=2e-6)
-    assert metrics["loss"].changed  # 50 steps instead of 400 cannot land on the same loss
+    assert metrics[LOSS].changed  # 50 steps instead of 400 cannot land on the same loss
     assert diff.blessing.a["blessed"] is True
     assert diff.blessing.b["blessed"] == bool(second.find_output("ModelBlessing").get("blessed"))
     assert diff.pushed.a["version"] == first.find_output("PushedModel").get("pushed_version")
@@ -54,7 +57,7 @@ def test_diff_shows_metric_deltas_and_outcomes(penguin_runs):
     text = diff_text(diff)
     assert f"* Trainer.train_steps  400  ->  {SECOND_RUN_TRAIN_STEPS}" in text
     assert "* ExampleGen        ran  ->  cached" in text
-    delta = metrics["loss"].delta
+    delta = metrics[LOSS].delta
     assert f"({delta:+.4f})" in text
     assert f"pushed version {first.find_output('PushedModel').get('pushed_version')}" in text
     assert json.loads(json.dumps(diff.to_dict()))["metrics"]

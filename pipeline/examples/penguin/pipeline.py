@@ -48,6 +48,7 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                       hyperparameters={"hidden_units": 8, "learning_rate": 0.01, "seed": 42})
     evaluator = Evaluator(
         example_gen.outputs.examples, trainer.outputs.model, label_key="species_xf",
+        metrics=("SparseCategoricalCrossentropy",),
         thresholds=[MetricThreshold("SparseCategoricalAccuracy", lower_bound=accuracy_threshold,
                                     max_decrease=0.0)],
         slice_by=[("island",)])

@@ -55,7 +55,7 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                                        "batch_size": 64, "seed": 42})
     evaluator = Evaluator(
         example_gen.outputs.examples, trainer.outputs.model, label_key="big_tipper_xf",
-        metrics=("BinaryAccuracy", "AUC"),
+        metrics=("BinaryAccuracy", "AUC", "BinaryCrossentropy"),
         thresholds=[MetricThreshold("BinaryAccuracy", lower_bound=accuracy_threshold,
                                     max_decrease=0.0),
                     MetricThreshold("AUC", lower_bound=auc_threshold)],
