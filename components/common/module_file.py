@@ -37,7 +37,7 @@ def _add_import_path(directory: str) -> None:
 def load_module(path: str) -> ModuleType:
     """Imports a module file under a name unique to its content.
 
-    The file is copied to `<tmp>/mlpipe-user-modules/<name>.py` and imported from
+    The file is copied to `<tmp>/mlpipe-user-modules-<uid>/<name>.py` and imported from
     there, so that Beam workers in other processes can unpickle functions that
     refer to it. Its own folder is deliberately not put on the import path: a
     `pipeline.py` beside it would shadow this framework's `pipeline` package.
@@ -48,7 +48,7 @@ def load_module(path: str) -> ModuleType:
     name = f"mlpipe_user_module_{file_sha256(path)[:16]}"
     if name in sys.modules:
         return sys.modules[name]
-    directory = os.path.join(tempfile.gettempdir(), "mlpipe-user-modules")
+    directory = os.path.join(tempfile.gettempdir(), f"mlpipe-user-modules-{os.getuid()}")
     os.makedirs(directory, exist_ok=True)
     target = os.path.join(directory, f"{name}.py")
     if not os.path.isfile(target):
