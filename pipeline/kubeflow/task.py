@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 from pipeline.dsl import Artifact, Channel, Pipeline
 from pipeline.loader import load_pipeline
 from pipeline.metadata.store import MetadataStore
+from pipeline.runner.cache import cache_key
 from pipeline.runner.console import ConsoleListener
 from pipeline.runner.local import finish_run, resolve_inputs
 from pipeline.runner.node import ComponentFailed, execute_node
@@ -80,9 +81,12 @@ def run_task(pipeline_ref: str, component_id: str, run_id: str, options: Mapping
     result = RunResult(pipeline.name, run_id, "RUNNING", [])
     beam = tuple(beam_args) or tuple(pipeline.beam_args)
     try:
+        # The cache key is recorded (and gives outputs their content fingerprints) but not
+        # looked up: KFP hands each task fresh output paths, so reuse is KFP's business.
         outcome, component_result = execute_node(component, inputs, store, contexts,
                                                  KfpLayout(output_paths), beam,
-                                                 ConsoleListener(pipeline))
+                                                 ConsoleListener(pipeline),
+                                                 cache_key(component, inputs))
     except ComponentFailed as failure:
         finish_run(store, contexts, result, "FAILED", f"{component_id} failed: {failure.result.error}")
         sys.exit(f"{component_id} failed: {failure.result.error}")
