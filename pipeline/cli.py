@@ -168,13 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.kubeflow.compiler import CompileError
     from pipeline.kubeflow.submit import SubmitError
     from pipeline.kubeflow.task import TaskInputError
+    from pipeline.metadata.config import MetadataConfigError
 
     commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
                 "component": cmd_component, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     try:
         return commands[args.command](args)
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
-            LineageError, TaskInputError) as error:
+            LineageError, TaskInputError, MetadataConfigError) as error:
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     except SubmitError as error:

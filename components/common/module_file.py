@@ -4,19 +4,18 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-import shutil
 import sys
 import tempfile
 from types import ModuleType
 from typing import Any, Callable
 
+from pipeline import fs
 from pipeline.dsl import ComponentError
 
 
 def file_sha256(path: str) -> str:
     """sha256 of the file's bytes: the module's code version."""
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    return hashlib.sha256(fs.read_bytes(path)).hexdigest()
 
 
 def module_fingerprint(params) -> str:
@@ -35,17 +34,19 @@ def _add_import_path(directory: str) -> None:
 
 
 def load_module(path: str) -> ModuleType:
-    """Imports a module file under a name unique to its content.
+    """Imports a module file (a local path or a URI such as gs://) under a name
+    unique to its content.
 
     The file is copied to `<tmp>/mlpipe-user-modules-<uid>/<name>.py` and imported from
     there, so that Beam workers in other processes can unpickle functions that
     refer to it. Its own folder is deliberately not put on the import path: a
     `pipeline.py` beside it would shadow this framework's `pipeline` package.
     """
-    if not os.path.isfile(path):
+    if not fs.isfile(path):
         raise ComponentError(f"{path}: module file not found; module_file must name a Python "
                              f"file defining the user functions")
-    name = f"mlpipe_user_module_{file_sha256(path)[:16]}"
+    content = fs.read_bytes(path)
+    name = f"mlpipe_user_module_{hashlib.sha256(content).hexdigest()[:16]}"
     if name in sys.modules:
         return sys.modules[name]
     directory = os.path.join(tempfile.gettempdir(), f"mlpipe-user-modules-{os.getuid()}")
@@ -53,7 +54,8 @@ def load_module(path: str) -> ModuleType:
     target = os.path.join(directory, f"{name}.py")
     if not os.path.isfile(target):
         staged = f"{target}.{os.getpid()}.tmp"
-        shutil.copyfile(path, staged)
+        with open(staged, "wb") as handle:
+            handle.write(content)
         os.replace(staged, target)
     _add_import_path(directory)
     return importlib.import_module(name)

@@ -1,8 +1,7 @@
 """TFX's on-disk layout for split artifacts and the TFRecord files in them."""
 from __future__ import annotations
 
-import glob
-import os
+from pipeline import fs
 
 TRAIN = "train"
 EVAL = "eval"
@@ -11,17 +10,17 @@ RECORD_FILE_PREFIX = "data_tfrecord"
 
 def split_dir(uri: str, split: str) -> str:
     """`<uri>/Split-<split>`, the folder TFX keeps one split in."""
-    return os.path.join(uri, f"Split-{split}")
+    return fs.join(uri, f"Split-{split}")
 
 
 def record_pattern(uri: str, split: str) -> str:
     """Glob of the gzipped TFRecord files of one split."""
-    return os.path.join(split_dir(uri, split), "*.gz")
+    return fs.join(split_dir(uri, split), "*.gz")
 
 
 def record_files(uri: str, split: str) -> list[str]:
     """The gzipped TFRecord files of one split; raises if there are none."""
-    files = sorted(glob.glob(record_pattern(uri, split)))
+    files = fs.glob(record_pattern(uri, split))
     if not files:
         raise FileNotFoundError(f"no TFRecord files for split {split!r} under {split_dir(uri, split)}")
     return files

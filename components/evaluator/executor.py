@@ -1,8 +1,6 @@
 """Evaluator executor: TFMA evaluation, then the blessing decision."""
 from __future__ import annotations
 
-import os
-
 import tensorflow_model_analysis as tfma
 from tfx_bsl.public import tfxio
 
@@ -10,6 +8,7 @@ from components.common import splits
 from components.evaluator.component import (BLESSED_FILE, NOT_BLESSED_FILE, EvaluatorInputs,
                                             EvaluatorOutputs, EvaluatorParams, MetricThreshold)
 from components.trainer.executor import serving_model_path
+from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
 
 CANDIDATE = "candidate"
@@ -131,9 +130,8 @@ def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
 
 
 def _record_blessing(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, ok: bool, reason: str) -> None:
-    os.makedirs(outputs.blessing.uri, exist_ok=True)
-    with open(os.path.join(outputs.blessing.uri, BLESSED_FILE if ok else NOT_BLESSED_FILE), "w"):
-        pass
+    fs.makedirs(outputs.blessing.uri)
+    fs.write_bytes(fs.join(outputs.blessing.uri, BLESSED_FILE if ok else NOT_BLESSED_FILE), b"")
     outputs.blessing.set("blessed", int(ok))
     outputs.blessing.set("reason", reason)
     outputs.blessing.set("current_model_id", int(inputs.model.id or 0))

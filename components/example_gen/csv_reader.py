@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 from typing import Mapping
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from pipeline import fs
 from pipeline.dsl import ComponentError
 
 MISSING_VALUES = ["NA", ""]
@@ -17,13 +17,12 @@ _ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "string": pa.string()}
 
 def list_csv_files(input_path: str) -> list[str]:
     """The CSV file itself, or the sorted *.csv files of a folder."""
-    if not os.path.exists(input_path):
+    if not fs.exists(input_path):
         raise ComponentError(f"{input_path}: no such file or folder; expected a CSV file "
                              f"or a folder of CSV files")
-    if os.path.isfile(input_path):
+    if not fs.isdir(input_path):
         return [input_path]
-    files = sorted(os.path.join(input_path, f) for f in os.listdir(input_path)
-                   if f.lower().endswith(".csv"))
+    files = [fs.join(input_path, f) for f in fs.listdir(input_path) if f.lower().endswith(".csv")]
     if not files:
         raise ComponentError(f"{input_path}: folder holds no *.csv files")
     return files
@@ -35,7 +34,7 @@ def fingerprint(files: list[str]) -> str:
     digest = hashlib.sha256()
     for path in files:
         content = hashlib.sha256()
-        with open(path, "rb") as handle:
+        with fs.open_file(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 content.update(block)
         digest.update(content.digest())
@@ -48,8 +47,8 @@ def input_fingerprint(params) -> str:
 
 
 def _header(path: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        first = handle.readline()
+    with fs.open_file(path, "rb") as handle:
+        first = handle.readline().decode("utf-8", errors="replace")
     if not first.strip():
         raise ComponentError(f"{path}: the file is empty; expected a header line and data rows")
     return next(csv.reader([first]))
@@ -69,7 +68,7 @@ def _check_columns(path: str, header: list[str], column_types: Mapping[str, str]
 
 def _first_bad_value(path: str, column: str, kind: str) -> tuple[int, str]:
     """(line number, value) of the first value of `column` that is not a `kind`."""
-    table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+    table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
         include_columns=[column], column_types={column: pa.string()},
         null_values=MISSING_VALUES, strings_can_be_null=True))
     parse = int if kind == "int" else float
@@ -93,7 +92,7 @@ def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
     _check_columns(path, header, column_types)
     types = {c: _ARROW_TYPES[k] for c, k in (column_types or {}).items()}
     try:
-        table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+        table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
             column_types=types, null_values=MISSING_VALUES, strings_can_be_null=True))
     except pa.ArrowInvalid as error:
         for column, kind in (column_types or {}).items():

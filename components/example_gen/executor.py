@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +12,7 @@ from components.common import splits
 from components.example_gen import csv_reader
 from components.example_gen.component import (ExampleGenInputs, ExampleGenOutputs,
                                               ExampleGenParams)
+from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 _BATCH_ROWS = 50_000
@@ -66,7 +66,7 @@ def row_keys(table: pa.Table, split_key: str | None) -> list[bytes]:
 def write_records(path: str, records: list[bytes]) -> None:
     import tensorflow as tf
 
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fs.makedirs(fs.parent(path))
     with tf.io.TFRecordWriter(path, options="GZIP") as writer:
         for record in records:
             writer.write(record)
@@ -85,12 +85,12 @@ def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: Exampl
         if not records:
             raise ComponentError(f"{params.input_path}: the {split} split got no rows out of "
                                  f"{len(examples)}; add rows or change eval_fraction")
-        write_records(os.path.join(splits.split_dir(outputs.examples.uri, split),
+        write_records(fs.join(splits.split_dir(outputs.examples.uri, split),
                                    f"{splits.RECORD_FILE_PREFIX}-00000-of-00001.gz"), records)
     artifact = outputs.examples
     artifact.split_names = list(by_split)
     artifact.set("span", params.span)
-    artifact.set("input_paths", ",".join(os.path.abspath(f) for f in files))
+    artifact.set("input_paths", ",".join(fs.absolute(f) for f in files))
     artifact.set("input_fingerprint", csv_reader.fingerprint(files))
     artifact.set("columns", ",".join(table.schema.names))
     for split, records in by_split.items():

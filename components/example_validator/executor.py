@@ -1,8 +1,6 @@
 """ExampleValidator executor: `Split-<name>/SchemaDiff.pb` anomalies per split."""
 from __future__ import annotations
 
-import os
-
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
@@ -12,11 +10,12 @@ from components.example_validator.component import (ANOMALIES_FILE, ExampleValid
                                                     ExampleValidatorParams)
 from components.schema_gen.executor import schema_path
 from components.statistics_gen.executor import stats_path
+from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
 
 
 def anomalies_path(anomalies_uri: str, split: str) -> str:
-    return os.path.join(splits.split_dir(anomalies_uri, split), ANOMALIES_FILE)
+    return fs.join(splits.split_dir(anomalies_uri, split), ANOMALIES_FILE)
 
 
 def describe(split: str, anomalies: anomalies_pb2.Anomalies) -> list[str]:
@@ -41,9 +40,8 @@ def execute(inputs: ExampleValidatorInputs, outputs: ExampleValidatorOutputs,
     for split in split_names:
         stats = tfdv.load_stats_binary(stats_path(inputs.statistics.uri, split))
         anomalies = tfdv.validate_statistics(stats, schema)
-        os.makedirs(splits.split_dir(outputs.anomalies.uri, split), exist_ok=True)
-        with open(anomalies_path(outputs.anomalies.uri, split), "wb") as handle:
-            handle.write(anomalies.SerializeToString())
+        fs.makedirs(splits.split_dir(outputs.anomalies.uri, split))
+        fs.write_bytes(anomalies_path(outputs.anomalies.uri, split), anomalies.SerializeToString())
         problems.extend(describe(split, anomalies))
         outputs.anomalies.set(f"num_anomalies_{split}", len(anomalies.anomaly_info))
     outputs.anomalies.split_names = split_names

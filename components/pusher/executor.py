@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 
 from components.evaluator.component import BLESSED_FILE
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
 from components.trainer.executor import serving_model_path
+from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
+
+SAVED_MODEL_FILE = "saved_model.pb"
 
 
 def is_blessed(inputs: PusherInputs) -> bool:
@@ -19,32 +21,38 @@ def is_blessed(inputs: PusherInputs) -> bool:
         raise ComponentError(f"the blessing #{blessing.id} is for model #{blessed_model}, "
                              f"not for model #{inputs.model.id}; wire Pusher's model and "
                              f"model_blessing to the same Evaluator")
-    return blessing.get("blessed") == 1 and os.path.exists(os.path.join(blessing.uri, BLESSED_FILE))
+    return blessing.get("blessed") == 1 and fs.exists(fs.join(blessing.uri, BLESSED_FILE))
 
 
 def next_version(model_dir: str) -> int:
     """A version above every existing one: the push time in seconds, or one more
     than the newest version if that is later (two pushes within a second)."""
-    existing = [int(v) for v in os.listdir(model_dir) if v.isdigit()] if os.path.isdir(model_dir) else []
+    existing = [int(v) for v in fs.listdir(model_dir) if v.isdigit()] if fs.isdir(model_dir) else []
     return max([int(time.time()), *(v + 1 for v in existing)])
 
 
 def push(source: str, model_dir: str) -> tuple[int, str]:
-    """Copies the SavedModel under a hidden temporary name, then renames it into
-    place, so TF Serving never sees a half-copied version."""
-    os.makedirs(model_dir, exist_ok=True)
+    """Copies the SavedModel under a new version number without TF Serving ever
+    loading a half-copied version. On a local disk it is copied under a hidden
+    name and renamed into place. Object stores have no rename, so it is copied
+    into place with saved_model.pb last: until that file lands TF Serving cannot
+    load the version, and it retries."""
+    fs.makedirs(model_dir)
     version = next_version(model_dir)
-    staging = os.path.join(model_dir, f".tmp-{version}-{os.getpid()}")
-    shutil.copytree(source, staging)
-    destination = os.path.join(model_dir, str(version))
-    os.rename(staging, destination)
+    destination = fs.join(model_dir, str(version))
+    if fs.is_remote(destination):
+        fs.copytree(source, destination, last=(SAVED_MODEL_FILE,))
+        return version, destination
+    staging = fs.join(model_dir, f".tmp-{version}-{os.getpid()}")
+    fs.copytree(source, staging)
+    fs.move(staging, destination)
     return version, destination
 
 
 def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
             context: ExecutionContext) -> ExecutorOutcome:
     pushed = outputs.pushed_model
-    os.makedirs(pushed.uri, exist_ok=True)
+    fs.makedirs(pushed.uri)
     pushed.set("model_id", int(inputs.model.id or 0))
     if not is_blessed(inputs):
         pushed.set("pushed", 0)
@@ -52,7 +60,7 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         pushed.set("reason", reason)
         return ExecutorOutcome(summary=f"not pushed: {reason}")
     version, destination = push(serving_model_path(inputs.model.uri),
-                                os.path.join(params.serving_dir, params.model_name))
+                                fs.join(params.serving_dir, params.model_name))
     pushed.set("pushed", 1)
     pushed.set("pushed_version", version)
     pushed.set("pushed_destination", destination)

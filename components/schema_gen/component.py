@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
+from pipeline import fs
 from pipeline.dsl import Component, ComponentSpec, ExampleStatistics, Schema
 
 SCHEMA_FILE = "schema.pbtxt"
@@ -34,8 +35,7 @@ def curated_schema_fingerprint(params: SchemaGenParams) -> str:
     """sha256 of the reviewed schema file, or "" when the schema is inferred."""
     if not params.schema_file:
         return ""
-    with open(params.schema_file, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    return hashlib.sha256(fs.read_bytes(params.schema_file)).hexdigest()
 
 
 class SchemaGen(Component):

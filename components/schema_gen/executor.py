@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
@@ -11,33 +10,33 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from components.schema_gen.component import (SCHEMA_FILE, SchemaGenInputs, SchemaGenOutputs,
                                              SchemaGenParams)
 from components.statistics_gen.executor import stats_path
+from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 
 def load_curated_schema(path: str) -> schema_pb2.Schema:
     """Parses a schema text proto, with a message naming the file on failure."""
-    if not os.path.isfile(path):
+    if not fs.isfile(path):
         raise ComponentError(f"{path}: schema file not found; schema_file must name a "
                              f"schema.pbtxt (see schemas/)")
     try:
-        with open(path, encoding="utf-8") as handle:
-            return text_format.Parse(handle.read(), schema_pb2.Schema())
+        return text_format.Parse(fs.read_text(path), schema_pb2.Schema())
     except text_format.ParseError as error:
         raise ComponentError(f"{path}: not a valid tensorflow_metadata Schema text proto: "
                              f"{error}") from None
 
 
 def schema_path(schema_uri: str) -> str:
-    return os.path.join(schema_uri, SCHEMA_FILE)
+    return fs.join(schema_uri, SCHEMA_FILE)
 
 
 def execute(inputs: SchemaGenInputs, outputs: SchemaGenOutputs, params: SchemaGenParams,
             context: ExecutionContext) -> ExecutorOutcome:
     if params.schema_file:
         schema = load_curated_schema(params.schema_file)
-        with open(params.schema_file, "rb") as handle:
-            outputs.schema.set("source_sha256", hashlib.sha256(handle.read()).hexdigest())
-        outputs.schema.set("source", os.path.abspath(params.schema_file))
+        source = fs.read_bytes(params.schema_file)
+        outputs.schema.set("source_sha256", hashlib.sha256(source).hexdigest())
+        outputs.schema.set("source", fs.absolute(params.schema_file))
         summary = f"imported {params.schema_file}"
     else:
         if params.infer_from_split not in inputs.statistics.split_names:
@@ -47,7 +46,7 @@ def execute(inputs: SchemaGenInputs, outputs: SchemaGenOutputs, params: SchemaGe
         schema = tfdv.infer_schema(stats, infer_feature_shape=params.infer_feature_shape)
         outputs.schema.set("source", f"inferred from the {params.infer_from_split} split")
         summary = f"inferred from {params.infer_from_split}"
-    os.makedirs(outputs.schema.uri, exist_ok=True)
+    fs.makedirs(outputs.schema.uri)
     tfdv.write_schema_text(schema, schema_path(outputs.schema.uri))
     outputs.schema.set("num_features", len(schema.feature))
     return ExecutorOutcome(summary=f"{summary}: {len(schema.feature)} features")

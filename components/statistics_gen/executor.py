@@ -1,20 +1,19 @@
 """StatisticsGen executor: one Beam pipeline computing TFDV statistics per split."""
 from __future__ import annotations
 
-import os
-
 import tensorflow_data_validation as tfdv
 from tfx_bsl.public import tfxio
 
 from components.common import splits
 from components.statistics_gen.component import (STATS_FILE, StatisticsGenInputs,
                                                  StatisticsGenOutputs, StatisticsGenParams)
+from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
 
 
 def stats_path(statistics_uri: str, split: str) -> str:
     """Where the statistics of one split are written (TFX's layout)."""
-    return os.path.join(splits.split_dir(statistics_uri, split), STATS_FILE)
+    return fs.join(splits.split_dir(statistics_uri, split), STATS_FILE)
 
 
 def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
@@ -24,7 +23,7 @@ def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
     with context.beam_pipeline() as pipeline:
         for split in split_names:
             splits.record_files(inputs.examples.uri, split)  # fail early, with the path
-            os.makedirs(splits.split_dir(outputs.statistics.uri, split), exist_ok=True)
+            fs.makedirs(splits.split_dir(outputs.statistics.uri, split))
             source = tfxio.TFExampleRecord(
                 file_pattern=splits.record_pattern(inputs.examples.uri, split))
             _ = (pipeline

@@ -1,8 +1,6 @@
 """Trainer executor: calls run_fn and checks it exported a SavedModel."""
 from __future__ import annotations
 
-import os
-
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
 from components.trainer.autograph import exempt_tf_keras
@@ -10,12 +8,13 @@ from components.schema_gen.executor import schema_path
 from components.trainer.component import (SERVING_MODEL_DIR, TrainerInputs, TrainerOutputs,
                                           TrainerParams)
 from components.trainer.fn_args import FnArgs
+from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 
 def serving_model_path(model_uri: str) -> str:
     """The SavedModel folder inside a Model artifact (TFX's layout)."""
-    return os.path.join(model_uri, SERVING_MODEL_DIR)
+    return fs.join(model_uri, SERVING_MODEL_DIR)
 
 
 def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParams,
@@ -28,11 +27,11 @@ def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParam
         transform_output=inputs.transform_graph.uri,
         schema_path=schema_path(inputs.schema.uri),
         serving_model_dir=serving_model_path(outputs.model.uri),
-        model_run_dir=os.path.join(outputs.model.uri, "logs"),
+        model_run_dir=fs.join(outputs.model.uri, "logs"),
         train_steps=params.train_steps, eval_steps=params.eval_steps,
         hyperparameters=dict(params.hyperparameters))
     run_fn(fn_args)
-    if not os.path.isfile(os.path.join(fn_args.serving_model_dir, "saved_model.pb")):
+    if not fs.isfile(fs.join(fn_args.serving_model_dir, "saved_model.pb")):
         raise ComponentError(f"{params.module_file}: {params.run_fn} returned without saving a "
                              f"SavedModel to fn_args.serving_model_dir ({fn_args.serving_model_dir})")
     outputs.model.set("module_sha256", file_sha256(params.module_file))

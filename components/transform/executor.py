@@ -1,8 +1,6 @@
 """Transform executor: transform graph + transformed examples of every split."""
 from __future__ import annotations
 
-import os
-
 import apache_beam as beam
 import tensorflow_data_validation as tfdv
 import tensorflow_transform as tft
@@ -16,6 +14,7 @@ from components.common.module_file import file_sha256, load_function
 from components.schema_gen.executor import schema_path
 from components.transform.component import (TRANSFORMED_PREFIX, TransformInputs,
                                              TransformOutputs, TransformParams)
+from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 
@@ -27,7 +26,7 @@ def _read(pipeline: beam.Pipeline, examples_uri: str, split: str, schema):
 
 
 def _write_transformed(transformed, output_uri: str, split: str) -> None:
-    prefix = os.path.join(splits.split_dir(output_uri, split), TRANSFORMED_PREFIX)
+    prefix = fs.join(splits.split_dir(output_uri, split), TRANSFORMED_PREFIX)
     _ = (transformed
          | f"Encode[{split}]" >> beam.FlatMapTuple(
              lambda batch, _: example_coder.RecordBatchToExamples(batch))
@@ -43,7 +42,7 @@ def execute(inputs: TransformInputs, outputs: TransformOutputs, params: Transfor
         raise ComponentError(f"examples have no {params.analyze_split!r} split to analyze "
                              f"(found {split_names})")
     with context.beam_pipeline() as pipeline:
-        with tft_beam.Context(temp_dir=os.path.join(context.tmp_dir, "tft")):
+        with tft_beam.Context(temp_dir=fs.join(context.tmp_dir, "tft")):
             analyze_data = _read(pipeline, inputs.examples.uri, params.analyze_split, schema)
             transform_fn = analyze_data | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
             _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(
@@ -55,7 +54,7 @@ def execute(inputs: TransformInputs, outputs: TransformOutputs, params: Transfor
                                   >> tft_beam.TransformDataset(output_record_batches=True))
                 _write_transformed(transformed, outputs.transformed_examples.uri, split)
     # The raw schema lets the serving signature parse raw tf.Examples (TFX does the same).
-    metadata_io.write_metadata(dataset_metadata.DatasetMetadata(schema), os.path.join(
+    metadata_io.write_metadata(dataset_metadata.DatasetMetadata(schema), fs.join(
         outputs.transform_graph.uri, tft.TFTransformOutput.RAW_METADATA_DIR))
     outputs.transformed_examples.split_names = split_names
     outputs.transformed_examples.set("span", int(inputs.examples.get("span", 0) or 0))

@@ -5,8 +5,10 @@ import dataclasses
 import os
 from typing import Sequence
 
+from pipeline import fs
 from pipeline.dsl.component import Component
-from pipeline.metadata.config import MetadataConfig, SqliteConfig, metadata_from_env
+from pipeline.metadata.config import (MetadataConfig, SqliteConfig, UnconfiguredMetadata,
+                                      metadata_from_env)
 
 
 class PipelineDefinitionError(ValueError):
@@ -20,6 +22,9 @@ class Pipeline:
     `root` is where every artifact is written (`<root>/<component>/<output>/<execution id>`).
     `metadata` defaults to the MySQL connection given by MLPIPE_MLMD_* environment
     variables if set (a cluster deployment), else an SQLite file `<root>/metadata.sqlite`.
+    A root in a bucket (gs://, s3://) needs a metadata store outside it: SQLite
+    cannot live in an object store, so opening the store of such a pipeline without
+    one configured fails with a message saying how to configure one.
     `beam_args` are Beam pipeline options for the components that use Beam.
     """
 
@@ -30,10 +35,18 @@ class Pipeline:
     beam_args: Sequence[str] = ()
 
     def __post_init__(self) -> None:
-        self.root = os.path.abspath(self.root) if "://" not in self.root else self.root
+        self.root = fs.absolute(self.root)
         if self.metadata is None:
-            self.metadata = metadata_from_env() or SqliteConfig(os.path.join(self.root, "metadata.sqlite"))
+            self.metadata = metadata_from_env() or self._default_metadata()
         self.components = topological_order(self.components)
+
+    def _default_metadata(self) -> MetadataConfig:
+        if fs.is_remote(self.root):
+            return UnconfiguredMetadata(
+                f"pipeline root {self.root} is in an object store, where an SQLite metadata "
+                f"file cannot live; set MLPIPE_MLMD_SQLITE to a local file, MLPIPE_MLMD_HOST "
+                f"(and _DATABASE, _USER, _PASSWORD) for MySQL, or pass metadata= to Pipeline")
+        return SqliteConfig(os.path.join(self.root, "metadata.sqlite"))
 
     def component(self, component_id: str) -> Component:
         for component in self.components:

@@ -8,11 +8,10 @@ records whichever orchestrator ran it.
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 import sys
 from typing import Mapping, Sequence
 
+from pipeline import fs
 from pipeline.dsl import Artifact, Channel, Pipeline
 from pipeline.loader import load_pipeline
 from pipeline.metadata.store import MetadataStore
@@ -39,8 +38,8 @@ class KfpLayout:
 
     def discard(self, execution_id: int) -> None:
         for path in self.output_paths.values():
-            shutil.rmtree(f"{path}.staging", ignore_errors=True)
-            shutil.rmtree(f"{path}.tmp", ignore_errors=True)
+            fs.rmtree(f"{path}.staging")
+            fs.rmtree(f"{path}.tmp")
 
 
 class TaskInputError(Exception):
@@ -77,7 +76,7 @@ def run_task(pipeline_ref: str, component_id: str, run_id: str, options: Mapping
     contexts = store.start_run(pipeline.name, run_id, {"orchestrator": "kubeflow"})
     inputs = _inputs(pipeline, component_id, store, input_paths)
     for path in output_paths.values():
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fs.makedirs(fs.parent(path))
     result = RunResult(pipeline.name, run_id, "RUNNING", [])
     beam = tuple(beam_args) or tuple(pipeline.beam_args)
     try:

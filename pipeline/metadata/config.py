@@ -78,7 +78,30 @@ class GrpcConfig:
         return True  # a server: connecting tells
 
 
-MetadataConfig = Union[SqliteConfig, MySqlConfig, GrpcConfig]
+class MetadataConfigError(ValueError):
+    """No usable metadata store is configured."""
+
+
+@dataclasses.dataclass(frozen=True)
+class UnconfiguredMetadata:
+    """No store configured where none can be assumed (a pipeline root in a bucket).
+
+    Defining and compiling such a pipeline works; opening its store raises
+    MetadataConfigError with `reason`, which says how to configure one."""
+
+    reason: str
+
+    def to_proto(self):
+        raise MetadataConfigError(self.reason)
+
+    def describe(self) -> str:
+        return "none configured"
+
+    def exists(self) -> bool:
+        raise MetadataConfigError(self.reason)
+
+
+MetadataConfig = Union[SqliteConfig, MySqlConfig, GrpcConfig, UnconfiguredMetadata]
 
 
 ENV_PREFIX = "MLPIPE_MLMD_"
@@ -87,13 +110,15 @@ ENV_PREFIX = "MLPIPE_MLMD_"
 def metadata_from_env(environ: Mapping[str, str] = os.environ) -> MetadataConfig | None:
     """The connection a deployment gives (a Kubernetes ConfigMap plus Secret), or None:
     MLPIPE_MLMD_GRPC_HOST (and _GRPC_PORT) for Kubeflow's metadata gRPC service, or
-    MLPIPE_MLMD_HOST, _PORT, _DATABASE, _USER and _PASSWORD for a MySQL database."""
+    MLPIPE_MLMD_HOST, _PORT, _DATABASE, _USER and _PASSWORD for a MySQL database, or
+    MLPIPE_MLMD_SQLITE for an SQLite file (e.g. beside a pipeline root in a bucket)."""
     grpc_host = environ.get(ENV_PREFIX + "GRPC_HOST")
     if grpc_host:
         return GrpcConfig(grpc_host, int(environ.get(ENV_PREFIX + "GRPC_PORT", "8080")))
     host = environ.get(ENV_PREFIX + "HOST")
     if not host:
-        return None
+        sqlite_path = environ.get(ENV_PREFIX + "SQLITE")
+        return SqliteConfig(sqlite_path) if sqlite_path else None
     return MySqlConfig(host=host, port=int(environ.get(ENV_PREFIX + "PORT", "3306")),
                        database=environ.get(ENV_PREFIX + "DATABASE", "mlmd"),
                        user=environ.get(ENV_PREFIX + "USER", "root"),

@@ -1,11 +1,11 @@
 """The data sections: TFDV statistics per split, and the anomalies found in them."""
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
+from pipeline import fs
 from pipeline.dsl.artifact import Artifact
 from pipeline.report.gather import RunView
 from pipeline.report.markup import badge, esc, note, number, table
@@ -26,7 +26,7 @@ def _split_names(artifact: Artifact) -> list[str]:
     names = getattr(artifact, "split_names", [])
     if names:
         return list(names)
-    found = os.listdir(artifact.uri) if os.path.isdir(artifact.uri) else []
+    found = fs.listdir(artifact.uri) if fs.isdir(artifact.uri) else []
     return sorted(n[len("Split-"):] for n in found if n.startswith("Split-"))
 
 
@@ -91,8 +91,8 @@ def _load_stats(artifact: Artifact,
                 splits: list[str]) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
     import tensorflow_data_validation as tfdv
 
-    paths = {s: os.path.join(artifact.uri, f"Split-{s}", STATS_FILE) for s in splits}
-    return {s: tfdv.load_stats_binary(p) for s, p in paths.items() if os.path.isfile(p)}
+    paths = {s: fs.join(artifact.uri, f"Split-{s}", STATS_FILE) for s in splits}
+    return {s: tfdv.load_stats_binary(p) for s, p in paths.items() if fs.isfile(p)}
 
 
 def facets_view(stats: dict[str, statistics_pb2.DatasetFeatureStatisticsList]) -> str:
@@ -143,8 +143,7 @@ def _anomaly_rows(split: str, anomalies: anomalies_pb2.Anomalies) -> list[list[s
 
 def _read_anomalies(path: str) -> anomalies_pb2.Anomalies:
     anomalies = anomalies_pb2.Anomalies()
-    with open(path, "rb") as handle:
-        anomalies.ParseFromString(handle.read())
+    anomalies.ParseFromString(fs.read_bytes(path))
     return anomalies
 
 
@@ -158,8 +157,8 @@ def anomalies_section(view: RunView) -> str:
         parts.append(f"<h3>{esc(producer.record.component_id)}: ExampleAnomalies "
                      f"#{esc(artifact.id)}</h3>")
         for split in _split_names(artifact):
-            path = os.path.join(artifact.uri, f"Split-{split}", ANOMALIES_FILE)
-            if not os.path.isfile(path):
+            path = fs.join(artifact.uri, f"Split-{split}", ANOMALIES_FILE)
+            if not fs.isfile(path):
                 parts.append(note(f"{split}: missing file Split-{split}/{ANOMALIES_FILE}"))
                 continue
             rows = _anomaly_rows(split, _read_anomalies(path))

@@ -18,6 +18,7 @@ import os
 from typing import Mapping
 
 import pipeline
+from pipeline import fs
 from pipeline.dsl import Artifact, Component
 from pipeline.dsl.component import ComponentSpec, params_to_dict
 
@@ -72,9 +73,9 @@ def output_fingerprint(key: str, output_name: str) -> str:
 def outputs_present(outputs: Mapping[str, Artifact]) -> bool:
     """Reuse needs the files: every output folder, and a pushed model's destination."""
     for artifact in outputs.values():
-        if not os.path.exists(artifact.uri):
+        if not fs.exists(artifact.uri):
             return False
         destination = artifact.get("pushed_destination")
-        if artifact.get("pushed") == 1 and destination and not os.path.exists(str(destination)):
+        if artifact.get("pushed") == 1 and destination and not fs.exists(str(destination)):
             return False
     return True

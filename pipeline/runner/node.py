@@ -12,6 +12,7 @@ import time
 import traceback
 from typing import Callable, Protocol
 
+from pipeline import fs
 from pipeline.dsl import Artifact, Component, ComponentError, ExecutionContext
 from pipeline.dsl.component import params_to_dict
 from pipeline.dsl.context import ExecutorOutcome
@@ -67,7 +68,7 @@ def execution_properties(component: Component) -> dict[str, object]:
         if isinstance(value, (bool, int, float, str)):
             props[f"param:{name}"] = value
     module_file = params.get("module_file")
-    if module_file and os.path.isfile(module_file):
+    if module_file and fs.isfile(module_file):
         from components.common.module_file import file_sha256
         props["module_sha256"] = file_sha256(module_file)
     return props

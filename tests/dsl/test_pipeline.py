@@ -7,6 +7,8 @@ from components import ExampleGen, SchemaGen, StatisticsGen
 from pipeline.dsl import Pipeline, PipelineDefinitionError
 from pipeline.dsl.channel import Channel
 from pipeline.dsl.artifact import Model
+from pipeline.metadata.config import MetadataConfigError
+from pipeline.metadata.store import MetadataStore
 
 
 def test_components_are_ordered_producers_first(tmp_path):
@@ -63,3 +65,15 @@ def test_bad_parameters_fail_at_definition_time():
         ExampleGen("data.csv", eval_fraction=1.5)
     with pytest.raises(ValueError, match="column_types"):
         ExampleGen("data.csv", column_types={"x": "double"})
+
+
+def test_bucket_root_needs_a_metadata_store_outside_the_bucket(monkeypatch):
+    for name in ("MLPIPE_MLMD_HOST", "MLPIPE_MLMD_GRPC_HOST", "MLPIPE_MLMD_SQLITE"):
+        monkeypatch.delenv(name, raising=False)
+    unconfigured = Pipeline("p", "gs://bucket/root", [ExampleGen("gs://bucket/data.csv")])
+    with pytest.raises(MetadataConfigError, match="MLPIPE_MLMD_SQLITE"):
+        MetadataStore(unconfigured.metadata)
+    monkeypatch.setenv("MLPIPE_MLMD_SQLITE", "/var/mlpipe/metadata.sqlite")
+    p = Pipeline("p", "gs://bucket/root", [ExampleGen("gs://bucket/data.csv")])
+    assert p.root == "gs://bucket/root"
+    assert p.metadata.path == "/var/mlpipe/metadata.sqlite"

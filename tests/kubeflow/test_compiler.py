@@ -88,3 +88,13 @@ def test_submit_to_an_unreachable_host_is_a_clear_error(tmp_path):
     assert completed.returncode == 3
     assert "could not submit" in completed.stderr and "127.0.0.1:9" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_cli_compile_takes_a_bucket_root_as_the_default_root(tmp_path):
+    """Compiling needs no metadata store, so a bucket root needs none configured here."""
+    output = tmp_path / "penguin.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLPIPE_MLMD_")}
+    completed = mlpipe("compile", "--root", "gs://bucket/penguin", "-o", str(output), env=env)
+    assert completed.returncode == 0, completed.stderr
+    parameters = yaml.safe_load(output.read_text())["root"]["inputDefinitions"]["parameters"]
+    assert parameters["root"]["defaultValue"] == "gs://bucket/penguin"

@@ -90,3 +90,5 @@ def test_deployment_environment_selects_the_metadata_connection():
     grpc = metadata_from_env({"MLPIPE_MLMD_GRPC_HOST": "metadata-grpc-service.kubeflow"})
     assert grpc == GrpcConfig("metadata-grpc-service.kubeflow", 8080)
     assert grpc.to_proto().port == 8080
+    sqlite = metadata_from_env({"MLPIPE_MLMD_SQLITE": "/var/mlpipe/metadata.sqlite"})
+    assert sqlite.path == "/var/mlpipe/metadata.sqlite"
