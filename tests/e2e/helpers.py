@@ -36,8 +36,46 @@ def artifact_type_name(store: MetadataStore, artifact_id: int) -> str:
     return store.artifact(artifact_id).TYPE_NAME
 
 
-def mlpipe(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
-    """Runs the CLI in a child process, as a user would."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def mlpipe(*args: str, cwd: str | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Runs the CLI in a child process, as a user would (in `env`, default os.environ)."""
+    env = {**(os.environ if env is None else env), "PYTHONWARNINGS": "ignore"}
     return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=900)
+
+
+SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
+
+
+def _raw_example(header: list[str], row: list[str]) -> bytes:
+    """A raw penguin tf.Example as a client sends it to serving (no label)."""
+    import tensorflow as tf
+
+    features = {}
+    for name, value in zip(header, row):
+        if name == "species":
+            continue
+        if name in ("island", "sex"):
+            features[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode()]))
+        elif name in ("bill_length_mm", "bill_depth_mm"):
+            features[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(value)]))
+        else:
+            features[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+    return tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString()
+
+
+def penguin_accuracy(saved_model: str) -> float:
+    """Accuracy of a pushed SavedModel's serving signature on every tenth complete row."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tests.conftest import read_penguin_rows
+
+    header, rows = read_penguin_rows()
+    complete = [r for r in rows if "NA" not in r][::10]
+    serve = tf.saved_model.load(saved_model).signatures["serving_default"]
+    examples = tf.constant([_raw_example(header, r) for r in complete])
+    probabilities = serve(examples=examples)["outputs"].numpy()
+    assert probabilities.shape == (len(complete), len(SPECIES))
+    predicted = [SPECIES[i] for i in np.argmax(probabilities, axis=1)]
+    return float(np.mean([p == r[0] for p, r in zip(predicted, complete)]))

@@ -4,18 +4,16 @@ from __future__ import annotations
 import csv
 import os
 
-import numpy as np
 import pytest
-import tensorflow as tf
 
 from pipeline.examples.penguin.pipeline import create_pipeline
 from pipeline.metadata.store import MetadataStore
 from pipeline.runner.local import LocalRunner
 from tests.conftest import bad_penguin_csv, read_penguin_rows, write_csv
-from tests.e2e.helpers import STANDARD_OUTPUTS, artifact_type_name, events_by_execution, mlpipe
+from tests.e2e.helpers import (STANDARD_OUTPUTS, artifact_type_name, events_by_execution, mlpipe,
+                               penguin_accuracy)
 
 pytestmark = pytest.mark.slow
-SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
 
 
 @pytest.fixture(scope="module")
@@ -60,27 +58,7 @@ def test_pushed_model_predicts_species_from_raw_examples(first_run):
     assert pushed.get("pushed") == 1
     destination = str(pushed.get("pushed_destination"))
     assert destination == os.path.join(pipeline.root, "serving", "penguin", str(pushed.get("pushed_version")))
-    header, rows = read_penguin_rows()
-    complete = [r for r in rows if "NA" not in r][::10]
-    examples = []
-    for row in complete:
-        features = {}
-        for name, value in zip(header, row):
-            if name == "species":
-                continue  # serving never sees the label
-            if name in ("island", "sex"):
-                features[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode()]))
-            elif name in ("bill_length_mm", "bill_depth_mm"):
-                features[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(value)]))
-            else:
-                features[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
-        examples.append(tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString())
-    serve = tf.saved_model.load(destination).signatures["serving_default"]
-    probabilities = serve(examples=tf.constant(examples))["outputs"].numpy()
-    predicted = [SPECIES[i] for i in np.argmax(probabilities, axis=1)]
-    accuracy = np.mean([p == r[0] for p, r in zip(predicted, complete)])
-    assert probabilities.shape == (len(complete), 3)
-    assert accuracy >= 0.9
+    assert penguin_accuracy(destination) >= 0.9
 
 
 def test_model_failing_its_threshold_is_not_pushed(first_run):

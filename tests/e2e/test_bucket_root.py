@@ -1,0 +1,107 @@
+"""The penguin pipeline with its root and serving location in a gs:// bucket.
+
+The input CSV is in the bucket too. The bucket is tests/fake_gcs: gcp-storage-emulator on loopback, reached by
+TensorFlow's own GCS client (through a TLS proxy) and by Beam's gcsio, so every
+library writes and reads gs:// as it would on Google Cloud. ML Metadata is a
+local SQLite file (MLPIPE_MLMD_SQLITE): SQLite cannot live in a bucket.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline import fs
+from pipeline.metadata.config import SqliteConfig
+from pipeline.metadata.store import MetadataStore
+from tests.e2e.helpers import mlpipe, penguin_accuracy
+from tests.conftest import PENGUIN_CSV
+from tests.fake_gcs import PROXY_VARIABLES, FakeGcs
+
+pytestmark = pytest.mark.slow
+ROOT = "gs://mlpipe-test/penguin"
+DATA = "gs://mlpipe-test/data/penguins.csv"
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory):
+    """The fake bucket, holding the penguin CSV; this test process reads it too."""
+    fake = FakeGcs(str(tmp_path_factory.mktemp("fake-gcs"))).start()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in PROXY_VARIABLES:
+            patch.delenv(name, raising=False)
+        for name, value in fake.environment().items():
+            patch.setenv(name, value)
+        with open(PENGUIN_CSV, "rb") as handle:
+            fs.write_bytes(DATA, handle.read())
+        yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def run(bucket, tmp_path_factory):
+    """One full run from a working folder that must stay empty."""
+    workdir = tmp_path_factory.mktemp("workdir")
+    env = bucket.child_environment()
+    env["MLPIPE_MLMD_SQLITE"] = str(tmp_path_factory.mktemp("mlmd") / "metadata.sqlite")
+    completed = mlpipe("run", "--root", ROOT, "--data", DATA, cwd=str(workdir), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed, env, workdir
+
+
+def _store(env) -> MetadataStore:
+    return MetadataStore(SqliteConfig(env["MLPIPE_MLMD_SQLITE"]))
+
+
+def test_every_artifact_lives_in_the_bucket_and_nothing_on_local_disk(run):
+    completed, env, workdir = run
+    store = _store(env)
+    run_id = store.runs("penguin")[0].run_id
+    executions = store.executions(run_id)
+    assert [e.state for e in executions] == ["COMPLETE"] * 8
+    outputs = [event.artifact_id for event in store.events(e.id for e in executions)
+               if event.type == pb.Event.OUTPUT]
+    artifacts = [store.artifact(artifact_id) for artifact_id in outputs]
+    assert [a.get("input_paths") for a in artifacts if a.get("input_paths")] == [DATA]
+    uris = [a.uri for a in artifacts]
+    assert len(uris) == 10 and all(u.startswith(f"{ROOT}/") for u in uris), uris
+    assert all(fs.isdir(u) for u in uris)
+    staging = f"{ROOT}/.staging"
+    assert not fs.exists(staging) or fs.listdir(staging) == []
+    assert os.listdir(workdir) == []
+
+
+def test_pushed_model_in_the_bucket_serves_raw_examples(run):
+    completed, env, _ = run
+    versions = fs.listdir(f"{ROOT}/serving/penguin")
+    assert len(versions) == 1 and versions[0].isdigit(), versions
+    destination = f"{ROOT}/serving/penguin/{versions[0]}"
+    assert f"pushed: {destination}" in completed.stdout
+    assert penguin_accuracy(destination) >= 0.9
+
+
+def test_unchanged_rerun_reuses_the_bucket_outputs(run):
+    _, env, workdir = run
+    completed = mlpipe("run", "--root", ROOT, "--data", DATA, cwd=str(workdir), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "nothing new pushed" in completed.stdout
+    store = _store(env)
+    states = [e.state for e in store.executions(store.runs("penguin")[0].run_id)]
+    assert states == ["CACHED"] * 8
+
+
+def test_report_reads_statistics_from_the_bucket(run, tmp_path):
+    _, env, _ = run
+    output = tmp_path / "report.html"
+    completed = mlpipe("report", "latest", "--root", ROOT, "-o", str(output), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    html = output.read_text()
+    assert "bill_length_mm" in html and "No anomalies" in html
+
+
+def test_bucket_root_without_a_metadata_store_says_how_to_configure_one(bucket, tmp_path):
+    env = {k: v for k, v in bucket.child_environment().items() if not k.startswith("MLPIPE_MLMD_")}
+    completed = mlpipe("run", "--root", ROOT, cwd=str(tmp_path), env=env)
+    assert completed.returncode == 2
+    assert "MLPIPE_MLMD_SQLITE" in completed.stderr and "Traceback" not in completed.stderr
