@@ -9,7 +9,7 @@ setup(
     name="mlpipe",
     version="0.1.0",
     description="TFX-style ML pipelines on Apache Beam and Kubeflow, recorded in ML Metadata",
-    python_requires=">=3.11,<3.12",
+    python_requires=">=3.11.5,<3.12",
     packages=find_packages(include=["pipeline", "pipeline.*", "components", "components.*"]),
     install_requires=[
         "tensorflow==2.16.2",
