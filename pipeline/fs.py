@@ -92,16 +92,20 @@ def walk_files(top: str) -> Iterator[str]:
 
 def rmtree(path: str) -> None:
     """Removes a folder and everything in it; a missing folder is fine."""
-    if is_remote(path):
-        if _gfile().exists(path):
-            _gfile().rmtree(path) if _gfile().isdir(path) else _gfile().remove(path)
-    else:
+    if not is_remote(path):
         shutil.rmtree(path, ignore_errors=True)
+    elif _gfile().isdir(path):
+        _gfile().rmtree(path)
+    elif _gfile().exists(path):
+        _gfile().remove(path)
 
 
 def remove(path: str) -> None:
     """Removes one file."""
-    _gfile().remove(path) if is_remote(path) else os.remove(path)
+    if is_remote(path):
+        _gfile().remove(path)
+    else:
+        os.remove(path)
 
 
 def copytree(source: str, destination: str, last: tuple[str, ...] = ()) -> None:
