@@ -26,7 +26,6 @@ so that background load on the machine spreads over all of them.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import os
@@ -39,12 +38,14 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from scaled_taxi import write_scaled_taxi_csv  # benchmarks/ is the script's folder
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # so `pipeline` imports without an installed package too
     sys.path.insert(0, str(REPO))
 
 PIPELINES = ("penguin", "taxi")  # the built-in ones
-TAXI_SOURCE = "/work/shared/data/chicago_taxi/data.csv"
+TAXI_SOURCE = str(REPO.parent / "shared" / "data" / "chicago_taxi" / "data.csv")
 FLOOR_IMPORTS = ("tensorflow", "tensorflow_data_validation", "tensorflow_transform",
                  "tensorflow_model_analysis")
 FLOOR = "import floor"
@@ -161,59 +162,6 @@ def read_metadata(root: Path) -> tuple[str, dict[str, float], int | None, int | 
         if train is not None and eval_ is not None:
             rows, eval_rows = int(train) + int(eval_), int(eval_)
     return runs[0].status, durations, rows, eval_rows
-
-
-# -- the scaled taxi CSV -----------------------------------------------------------------
-
-def _shift_int(text: str, by: int) -> str:
-    return text if text == "" else str(int(float(text)) + by)
-
-
-def _jitter_fare(text: str, copy: int, row: int) -> str:
-    """A deterministic change of -0.05..+0.05, never below zero; empty stays empty."""
-    if text == "":
-        return text
-    cents = ((copy * 7 + row) % 11) - 5
-    return f"{max(0.0, float(text) + cents / 100):.2f}"
-
-
-def perturbed(row: list[str], copy: int, index: int, timestamp_col: int | None,
-              fare_col: int | None) -> list[str]:
-    """Copy 0 is the source row itself; copy k shifts the timestamp by k seconds (hour,
-    day and month stay those of the source row) and jitters the fare by a few cents."""
-    if copy == 0:
-        return row
-    row = list(row)
-    if timestamp_col is not None:
-        row[timestamp_col] = _shift_int(row[timestamp_col], copy)
-    if fare_col is not None:
-        row[fare_col] = _jitter_fare(row[fare_col], copy, index)
-    return row
-
-
-def write_scaled_taxi_csv(source: Path, target: Path, rows: int) -> int:
-    """Writes `rows` rows: the source's rows repeated, each repeat perturbed. Streams the
-    output; only the source (15k rows) is held in memory. Returns the rows written."""
-    with open(source, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        source_rows = [r for r in reader if r]
-    if not source_rows:
-        raise BenchmarkError(f"{source}: no data rows")
-    column = {name: i for i, name in enumerate(header)}
-    timestamp_col, fare_col = column.get("trip_start_timestamp"), column.get("fare")
-    written = 0
-    with open(target, "w", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        copy = 0
-        while written < rows:
-            chunk = source_rows[:rows - written]
-            writer.writerows(perturbed(r, copy, i, timestamp_col, fare_col)
-                             for i, r in enumerate(chunk))
-            written += len(chunk)
-            copy += 1
-    return written
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -400,7 +348,10 @@ def prepare_taxi(args: argparse.Namespace, work: Path) -> Path:
     target = work / "taxi-data" / "data.csv"  # its own folder: --data may be a folder too
     target.parent.mkdir()
     started = time.perf_counter()
-    written = write_scaled_taxi_csv(Path(args.taxi_source), target, args.taxi_rows)
+    try:
+        written = write_scaled_taxi_csv(Path(args.taxi_source), target, args.taxi_rows)
+    except (OSError, ValueError) as error:
+        raise BenchmarkError(f"cannot scale the taxi CSV: {error}") from None
     print(f"taxi data: {written:,} rows, {target.stat().st_size / 2**20:.0f} MiB, written in "
           f"{time.perf_counter() - started:.1f} s (not timed below)", flush=True)
     return target
