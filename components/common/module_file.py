@@ -18,11 +18,6 @@ def file_sha256(path: str) -> str:
     return hashlib.sha256(fs.read_bytes(path)).hexdigest()
 
 
-def module_fingerprint(params) -> str:
-    """The code version of a component configured with `params.module_file`."""
-    return file_sha256(params.module_file)
-
-
 def _add_import_path(directory: str) -> None:
     """Makes `directory` importable here and in worker processes started later
     (Beam's multi-process DirectRunner workers inherit the environment)."""

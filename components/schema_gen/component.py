@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
-from pipeline import fs
 from pipeline.dsl import Component, ComponentSpec, ExampleStatistics, Schema
 
 SCHEMA_FILE = "schema.pbtxt"
@@ -31,18 +29,10 @@ class SchemaGenParams:
     infer_feature_shape: bool = False
 
 
-def curated_schema_fingerprint(params: SchemaGenParams) -> str:
-    """sha256 of the reviewed schema file, or "" when the schema is inferred."""
-    if not params.schema_file:
-        return ""
-    return hashlib.sha256(fs.read_bytes(params.schema_file)).hexdigest()
-
-
 class SchemaGen(Component):
     SPEC = ComponentSpec("SchemaGen", SchemaGenInputs, SchemaGenOutputs, SchemaGenParams,
                          executor="components.schema_gen.executor:execute",
-                         location_params=("schema_file",),
-                         content_fingerprint="components.schema_gen.component:curated_schema_fingerprint")
+                         file_params=("schema_file",))
 
     def __init__(self, statistics, *, schema_file: str | None = None,
                  infer_feature_shape: bool = False, id: str | None = None,

@@ -36,8 +36,7 @@ class TrainerParams:
 class Trainer(Component):
     SPEC = ComponentSpec("Trainer", TrainerInputs, TrainerOutputs, TrainerParams,
                          executor="components.trainer.executor:execute",
-                         location_params=("module_file",),
-                         content_fingerprint="components.common.module_file:module_fingerprint")
+                         file_params=("module_file",))
 
     def __init__(self, examples, transform_graph, schema, *, module_file: str,
                  run_fn: str = "run_fn", train_steps: int = 1000, eval_steps: int = 100,

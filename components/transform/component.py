@@ -33,8 +33,7 @@ class TransformParams:
 class Transform(Component):
     SPEC = ComponentSpec("Transform", TransformInputs, TransformOutputs, TransformParams,
                          executor="components.transform.executor:execute",
-                         location_params=("module_file",),
-                         content_fingerprint="components.common.module_file:module_fingerprint", uses_beam=True)
+                         file_params=("module_file",), uses_beam=True)
 
     def __init__(self, examples, schema, *, module_file: str,
                  preprocessing_fn: str = "preprocessing_fn", id: str | None = None,

@@ -11,10 +11,18 @@ if TYPE_CHECKING:
 
 
 @dataclasses.dataclass(frozen=True)
+class UpstreamRef:
+    """A producer known only by its id: a node outside the compiled part of a
+    pipeline that one Kubeflow task runs."""
+
+    id: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Channel:
     """The output `output_name` of the component `producer`."""
 
-    producer: "Component"
+    producer: "Component | UpstreamRef"
     output_name: str
     artifact_type: type[Artifact]
 

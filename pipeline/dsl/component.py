@@ -52,7 +52,7 @@ class ComponentSpec:
     inputs_type: type
     outputs_type: type
     params_type: type
-    executor: str  # "package.module:function"
+    executor: str | Callable[..., Any]  # "package.module:function", or the function itself
     uses_beam: bool = False
     can_halt: bool = False  # may stop the pipeline: what follows must wait for it
     # Caching: parameters that name a place rather than content (left out of the
@@ -60,6 +60,18 @@ class ComponentSpec:
     # they point at (e.g. ExampleGen's input files), computed without running.
     location_params: tuple[str, ...] = ()
     content_fingerprint: str | None = None
+    # Parameters naming a file that ships with the pipeline (a module file, a
+    # reviewed schema): its content is embedded in the compiled pipeline and its
+    # sha256, not its path, goes into the cache key.
+    file_params: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        executor = self.executor
+        if callable(executor):
+            object.__setattr__(self, "executor", f"{executor.__module__}:{executor.__qualname__}")
+        elif not isinstance(executor, str) or ":" not in executor:
+            raise TypeError(f"{self.type_name}: executor must be a function or "
+                            f"'package.module:function', got {executor!r}")
 
     @property
     def input_ports(self) -> list[Port]:
@@ -69,9 +81,16 @@ class ComponentSpec:
     def output_ports(self) -> list[Port]:
         return ports_of(self.outputs_type)
 
+    @property
+    def executor_module(self) -> str:
+        return str(self.executor).partition(":")[0]
+
+    @property
+    def executor_name(self) -> str:
+        return str(self.executor).partition(":")[2]
+
     def load_executor(self) -> Callable[..., Any]:
-        module_name, _, function_name = self.executor.partition(":")
-        return getattr(importlib.import_module(module_name), function_name)
+        return getattr(importlib.import_module(self.executor_module), self.executor_name)
 
 
 class Component:
@@ -106,9 +125,22 @@ class Component:
             raise ValueError(f"{self.id}: unknown inputs {sorted(unknown)}")
         return checked
 
+    @classmethod
+    def from_parts(cls, component_id: str, inputs: dict[str, InputSource], params: Any,
+                   enable_cache: bool = True) -> "Component":
+        """A component rebuilt from its compiled form (ids, sources and a params
+        instance), without the friendly constructor of the component class."""
+        component = object.__new__(cls)
+        component.id, component.params, component.enable_cache = component_id, params, enable_cache
+        component.inputs = component._checked_inputs(inputs)
+        component.outputs = Outputs({p.name: Channel(component, p.name, p.artifact_type)
+                                     for p in cls.SPEC.output_ports})
+        return component
+
     @property
     def upstream(self) -> list["Component"]:
-        return [s.producer for s in self.inputs.values() if isinstance(s, Channel)]
+        return [s.producer for s in self.inputs.values()
+                if isinstance(s, Channel) and isinstance(s.producer, Component)]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r})"

@@ -33,14 +33,18 @@ class Pipeline:
     components: Sequence[Component]
     metadata: MetadataConfig | None = None
     beam_args: Sequence[str] = ()
+    # True when `metadata` was given, not taken from the environment or the root:
+    # only a given store is part of the compiled pipeline.
+    metadata_given: bool = dataclasses.field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.root = fs.absolute(self.root)
+        self.metadata_given = self.metadata is not None
         if self.metadata is None:
-            self.metadata = metadata_from_env() or self._default_metadata()
+            self.metadata = metadata_from_env() or self.default_metadata()
         self.components = topological_order(self.components)
 
-    def _default_metadata(self) -> MetadataConfig:
+    def default_metadata(self) -> MetadataConfig:
         if fs.is_remote(self.root):
             return UnconfiguredMetadata(
                 f"pipeline root {self.root} is in an object store, where an SQLite metadata "

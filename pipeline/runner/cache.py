@@ -1,9 +1,9 @@
 """Content-addressed caching: when may a component reuse earlier outputs?
 
-The cache key of an execution is a hash of what determines its outputs: the
-component's own code, its parameters (except those that only name a place),
-the content fingerprint of what those places hold (input files, module file,
-curated schema), and the fingerprints of its input artifacts. Each output
+The cache key of an execution is a hash of what determines its outputs: all
+the code it runs (see `code_version`), its parameters (except those that only
+name a place), the content of what those places hold (input files, module
+file, reviewed schema), and the fingerprints of its input artifacts. Each output
 artifact's fingerprint is derived from the key, so fingerprints follow
 content, not artifact ids: re-importing byte-identical data hits the cache.
 """
@@ -12,29 +12,51 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import importlib.util
 import json
-import os
+import sys
 from typing import Mapping
 
 import pipeline
 from pipeline import fs
+from pipeline.code.closure import Closure, closure, imported_names
 from pipeline.dsl import Artifact, Component
 from pipeline.dsl.component import ComponentSpec, params_to_dict
 
 
-@functools.lru_cache(maxsize=None)
-def code_version(spec: ComponentSpec) -> str:
-    """sha256 of the executor's package (its .py files) and the framework version."""
-    module_name = spec.executor.partition(":")[0]
-    origin = importlib.util.find_spec(module_name).origin
-    digest = hashlib.sha256(pipeline.__version__.encode())
-    folder = os.path.dirname(origin)
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".py"):
-            with open(os.path.join(folder, name), "rb") as handle:
-                digest.update(name.encode() + b"\0" + handle.read())
+def _digest(reached: Closure) -> str:
+    digest = hashlib.sha256(f"{pipeline.__version__}|{sys.version_info[:2]}".encode())
+    for module in reached.modules:
+        with open(module.path, "rb") as handle:
+            digest.update(module.name.encode() + b"\0" + handle.read() + b"\0")
+    for distribution, version in reached.libraries:
+        digest.update(f"{distribution}=={version}\0".encode())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(spec: ComponentSpec, file_imports: tuple[str, ...] = ()) -> str:
+    """sha256 of all the code an execution runs: the executor's module, every
+    module of this project or the user's it imports (transitively), the versions
+    of the libraries they import, and what the component's module files import
+    from this project (their own content is hashed as a file parameter)."""
+    return _digest(closure((spec.executor_module, *file_imports)))
+
+
+def _file_params(component: Component) -> dict[str, str]:
+    """The sha256 of each file parameter's content."""
+    params = params_to_dict(component.params)
+    return {name: hashlib.sha256(fs.read_bytes(params[name])).hexdigest()
+            for name in component.SPEC.file_params if params.get(name)}
+
+
+def _module_file_imports(component: Component) -> tuple[str, ...]:
+    params = params_to_dict(component.params)
+    names: set[str] = set()
+    for name in component.SPEC.file_params:
+        path = params.get(name)
+        if path and str(path).endswith(".py"):
+            names |= imported_names(fs.read_bytes(path).decode("utf-8"), "", False)
+    return tuple(sorted(names))
 
 
 def _content_fingerprint(component: Component) -> str:
@@ -55,13 +77,15 @@ def cache_key(component: Component, inputs: Mapping[str, Artifact]) -> str | Non
     file is missing: the executor will then run and report that properly)."""
     spec = component.SPEC
     params = {k: v for k, v in params_to_dict(component.params).items()
-              if k not in spec.location_params}
+              if k not in spec.location_params and k not in spec.file_params}
     try:
         content = _content_fingerprint(component)
+        files = _file_params(component)
+        code = code_version(spec, _module_file_imports(component))
     except Exception:  # noqa: BLE001 - the executor reports the real problem
         return None
-    parts = {"type": spec.type_name, "code": code_version(spec), "params": params,
-             "content": content,
+    parts = {"type": spec.type_name, "code": code, "params": params,
+             "content": content, "files": files,
              "inputs": {name: artifact_fingerprint(a) for name, a in sorted(inputs.items())}}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

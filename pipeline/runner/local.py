@@ -9,10 +9,13 @@ from __future__ import annotations
 import time
 import uuid
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
                           Pipeline)
+from pipeline.ir.build import build_ir
+from pipeline.ir.materialize import materialize
+from pipeline.ir.model import PipelineIR
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.cache import cache_key, outputs_present
 from pipeline.runner.node import (ComponentFailed, Listener, RootLayout, execute_node,
@@ -67,11 +70,16 @@ class LocalRunner:
     def __init__(self, listener: Listener | None = None):
         self._listen = listener or (lambda *_: None)
 
-    def run(self, pipeline: Pipeline, run_id: str | None = None,
-            use_cache: bool = True) -> RunResult:
+    def run(self, pipeline: Pipeline | PipelineIR, run_id: str | None = None,
+            use_cache: bool = True, values: Mapping[str, Any] | None = None) -> RunResult:
         """Runs every component in order, reusing earlier outputs where the cache
-        key matches (unless `use_cache` is False or the component disables it)."""
+        key matches (unless `use_cache` is False or the component disables it).
+
+        A pipeline definition is compiled to the IR first and what runs is read
+        back from the IR's JSON, as every runner does; `values` sets run parameters."""
         started = time.time()
+        ir = pipeline if isinstance(pipeline, PipelineIR) else build_ir(pipeline)
+        pipeline = materialize(PipelineIR.from_json(ir.to_json()), values)
         store = MetadataStore(pipeline.metadata)
         contexts = store.start_run(pipeline.name, run_id or new_run_id(pipeline.name),
                                    {"pipeline_root": pipeline.root})
