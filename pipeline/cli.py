@@ -8,6 +8,9 @@ import sys
 import time
 import warnings
 
+from pipeline.compiled import UsageError, is_compiled, pairs, read_compiled
+from pipeline.kubeflow.commands import COMMANDS as KUBEFLOW_COMMANDS
+from pipeline.kubeflow.commands import add_commands as add_kubeflow_commands
 from pipeline.lineage.commands import COMMANDS as LINEAGE_COMMANDS
 from pipeline.lineage.commands import add_commands as add_lineage_commands
 from pipeline.lineage.graph import LineageError
@@ -56,65 +59,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--beam-arg", dest="beam_args", action="append", default=[],
                      metavar="ARG", help="a Beam pipeline option, e.g. "
                      "--beam-arg=--direct_running_mode=multi_processing (repeatable)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a create_pipeline() argument, or a run parameter of a compiled "
+                          "pipeline (.json) (repeatable)")
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
-    compile_ = commands.add_parser("compile", help="compile a pipeline for Kubeflow Pipelines")
-    _add_pipeline_args(compile_)
-    compile_.add_argument("--target", choices=["kubeflow"], default="kubeflow")
-    compile_.add_argument("-o", "--output", required=True, help="the KFP v2 pipeline spec (YAML)")
-    compile_.add_argument("--data", dest="data_path", default="", help="default input data path")
-    compile_.add_argument("--serving-dir", default="", help="default serving location")
-    compile_.add_argument("--beam-arg", dest="beam_args", action="append", default=[], metavar="ARG")
-    compile_.add_argument("--pipeline-ref", help="how the container finds the pipeline "
-                          "definition (default: the built-in name or the file path given)")
-    submit = commands.add_parser("submit", help="upload a compiled pipeline to KFP and start a run")
-    submit.add_argument("package", help="the compiled pipeline YAML")
-    submit.add_argument("--host", required=True, help="the KFP API endpoint, e.g. http://localhost:8888")
-    submit.add_argument("--experiment", default="mlpipe")
-    submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="a run parameter: root, data_path or serving_dir (repeatable)")
+    add_kubeflow_commands(commands, _add_pipeline_args)
     add_report_commands(commands)
     add_lineage_commands(commands)
-    component = commands.add_parser(
-        "component", help="run one component of a pipeline (the container entrypoint that "
-                          "orchestrators call): inputs and outputs as NAME=PATH")
-    _add_pipeline_args(component)
-    component.add_argument("--id", required=True, dest="component_id", help="the component's id")
-    component.add_argument("--run-id", required=True, help="the run this execution belongs to")
-    component.add_argument("--input", action="append", default=[], metavar="NAME=PATH")
-    component.add_argument("--output", action="append", default=[], metavar="NAME=PATH")
-    component.add_argument("--data", dest="data_path", default="")
-    component.add_argument("--serving-dir", default="")
-    component.add_argument("--beam-arg", dest="beam_args", action="append", default=[], metavar="ARG")
     return parser
 
 
-def _pairs(values: list[str], flag: str) -> dict[str, str]:
-    bad = [v for v in values if "=" not in v]
-    if bad:
-        raise UsageError(f"{flag} takes NAME=VALUE, got {bad[0]!r}")
-    return dict(v.split("=", 1) for v in values)
-
-
-def cmd_component(args: argparse.Namespace) -> int:
-    from pipeline.kubeflow.task import run_task
-
-    run_task(args.pipeline or "penguin", args.component_id, args.run_id,
-             {"root": args.root or "", "data_path": args.data_path, "serving_dir": args.serving_dir},
-             args.beam_args, _pairs(args.input, "--input"), _pairs(args.output, "--output"))
-    return 0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.ir.build import build_ir
+    from pipeline.ir.materialize import materialize
     from pipeline.runner.console import ConsoleListener, summary
     from pipeline.runner.local import LocalRunner
 
-    pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
-                             serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
+    params = pairs(args.param, "--param")
+    if is_compiled(args.pipeline):
+        if args.root or args.data_path or args.serving_dir or args.beam_args:
+            raise UsageError("a compiled pipeline takes its settings as --param NAME=VALUE")
+        ir, values = read_compiled(args.pipeline), params
+        pipeline = materialize(ir, values)
+    else:
+        pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
+                                 serving_dir=args.serving_dir, beam_args=tuple(args.beam_args),
+                                 **params)
+        ir, values = build_ir(pipeline, source=args.pipeline or ""), None
     print(f"mlpipe: pipeline {pipeline.name!r}, root {pipeline.root}, "
           f"metadata {pipeline.metadata.describe()}", flush=True)
     result = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose)).run(
-        pipeline, use_cache=not args.no_cache)
+        ir, use_cache=not args.no_cache, values=values)
     print(summary(result), flush=True)
     return 0 if result.ok else 1
 
@@ -137,45 +113,25 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
-    from pipeline.kubeflow.compiler import compile_to_file
-
-    pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path or None,
-                             serving_dir=args.serving_dir or None)
-    compile_to_file(pipeline, args.pipeline_ref or args.pipeline or "penguin", args.output,
-                    root=args.root or "", data_path=args.data_path,
-                    serving_dir=args.serving_dir, beam_args=tuple(args.beam_args))
-    print(f"mlpipe: compiled {pipeline.name!r} ({len(pipeline.components)} tasks) to {args.output}")
-    return 0
-
-
-def cmd_submit(args: argparse.Namespace) -> int:
-    from pipeline.kubeflow.submit import submit
-
-    run_id = submit(args.package, args.host, _pairs(args.param, "--param"), args.experiment)
-    print(f"mlpipe: submitted {args.package} to {args.host}: run {run_id}")
-    return 0
-
-
-class UsageError(Exception):
-    """A command-line value that parses but makes no sense."""
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_libraries(args.verbose)
+    from pipeline.code.user_code import CodeReferenceError
     from pipeline.dsl import PipelineDefinitionError
-    from pipeline.kubeflow.compiler import CompileError
+    from pipeline.ir.build import CompileError
+    from pipeline.ir.model import IRFormatError
+    from pipeline.ir.run_parameters import RunParameterError
     from pipeline.kubeflow.submit import SubmitError
     from pipeline.kubeflow.task import TaskInputError
     from pipeline.metadata.config import MetadataConfigError
 
-    commands = {"run": cmd_run, "runs": cmd_runs, "compile": cmd_compile, "submit": cmd_submit,
-                "component": cmd_component, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
+    commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **REPORT_COMMANDS,
+                **LINEAGE_COMMANDS}
     try:
         return commands[args.command](args)
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
-            LineageError, TaskInputError, MetadataConfigError) as error:
+            LineageError, TaskInputError, MetadataConfigError, IRFormatError,
+            RunParameterError, CodeReferenceError) as error:
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     except SubmitError as error:

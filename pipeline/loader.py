@@ -8,6 +8,7 @@ import inspect
 import os
 import sys
 import traceback
+import typing
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
@@ -71,7 +72,21 @@ def _checked_options(create: Callable[..., Any], ref: str,
     if rejected:
         raise PipelineLoadError(f"{ref}: create_pipeline() takes no {', '.join(rejected)} "
                                 f"argument; it takes: {', '.join(accepted) or 'nothing'}")
-    return given
+    return {k: _typed(create, k, v) for k, v in given.items()}
+
+
+def _typed(create: Callable[..., Any], name: str, value: Any) -> Any:
+    """A command-line text value as the argument's declared scalar type."""
+    from pipeline.ir.run_parameters import coerce_value, scalar_type
+
+    argument = inspect.signature(create).parameters.get(name)
+    if not isinstance(value, str) or argument is None:
+        return value
+    default = None if argument.default is inspect.Parameter.empty else argument.default
+    hint = typing.get_type_hints(create).get(name, argument.annotation)
+    type_name, _ = scalar_type(hint, default)
+    return value if type_name in (None, "str") else \
+        coerce_value(type_name, f"create_pipeline() argument {name}", value)
 
 
 def _call(create: Callable[..., Any], ref: str, arguments: Mapping[str, Any]) -> Pipeline:

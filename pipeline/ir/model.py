@@ -73,11 +73,11 @@ class UserFile:
 @dataclasses.dataclass(frozen=True)
 class Binding:
     """Where a run parameter's value goes: a JSON path into the IR document, and
-    for text the parts around it (`["", None, "/serving"]` puts the value where
-    None stands)."""
+    for text the parts the value joins (`["", "/serving"]` makes `<value>/serving`);
+    without parts the value replaces what is there."""
 
     path: tuple[Any, ...]
-    parts: tuple[str | None, ...] | None = None
+    parts: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +149,6 @@ def _node(doc: dict[str, Any]) -> NodeIR:
 
 
 def _parameter(doc: dict[str, Any]) -> RunParameter:
-    bindings = tuple(Binding(tuple(b["path"]), tuple(b["parts"]) if b["parts"] is not None
+    bindings = tuple(Binding(tuple(b["path"]), tuple(b["parts"]) if b.get("parts") is not None
                              else None) for b in doc["bindings"])
     return RunParameter(**{**doc, "bindings": bindings})

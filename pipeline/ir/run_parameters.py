@@ -33,7 +33,7 @@ class Traced:
     skipped: dict[str, str]  # argument: why it is not a run parameter
 
 
-def _scalar_type(hint: Any, default: Any) -> tuple[str | None, bool]:
+def scalar_type(hint: Any, default: Any) -> tuple[str | None, bool]:
     """The scalar type name of an argument and whether None is its default."""
     optional = default is None
     if hint is inspect.Parameter.empty:
@@ -77,9 +77,7 @@ def _bindings(base: dict, changed: dict, type_name: str, value: Any) -> tuple[Bi
             continue
         where = "/".join(map(str, path))
         if type_name == "str" and isinstance(new, str) and str(value) in new:
-            pieces = new.split(str(value))
-            parts = [p for piece in pieces for p in (piece, None)][:-1]
-            bindings.append(Binding(path, tuple(parts)))
+            bindings.append(Binding(path, tuple(new.split(str(value)))))
         elif new == value and type(new) is type(value):
             bindings.append(Binding(path))
         else:
@@ -107,9 +105,12 @@ def trace(create: Callable[..., Any], build: Callable[[Mapping[str, Any]], Pipel
         if declared is not None and name not in declared:
             continue
         default = arg.default if arg.default is not inspect.Parameter.empty else None
-        type_name, optional = _scalar_type(hints.get(name, arg.annotation), default)
+        type_name, optional = scalar_type(hints.get(name, arg.annotation), default)
         reason = None
-        if type_name is None or (optional and type_name != "str"):
+        shipped = {f.path for f in base.files.values()}
+        if given.get(name, default) in shipped:
+            reason = "it names a file shipped inside the compiled pipeline"
+        elif type_name is None or (optional and type_name != "str"):
             reason = "it is not a text, integer, float or boolean argument with a value"
         else:
             current = given.get(name, default)
@@ -137,16 +138,19 @@ def trace(create: Callable[..., Any], build: Callable[[Mapping[str, Any]], Pipel
 
 def coerce(parameter: RunParameter, value: Any) -> Any:
     """A value (text from a command line, or typed) as the parameter's type."""
-    if parameter.type == "bool" and isinstance(value, str):
+    return coerce_value(parameter.type, f"run parameter {parameter.name}", value)
+
+
+def coerce_value(type_name: str, what: str, value: Any) -> Any:
+    """`value` as `type_name` ("str", "int", "float", "bool"); `what` names it in errors."""
+    if type_name == "bool" and isinstance(value, str):
         if value.lower() not in ("true", "false", "1", "0"):
-            raise RunParameterError(f"run parameter {parameter.name} is a boolean: "
-                                    f"true or false, not {value!r}")
+            raise RunParameterError(f"{what} is a boolean: true or false, not {value!r}")
         return value.lower() in ("true", "1")
     try:
-        return SCALAR_TYPES[parameter.type](value)
+        return SCALAR_TYPES[type_name](value)
     except (TypeError, ValueError):
-        raise RunParameterError(f"run parameter {parameter.name} is of type {parameter.type}; "
-                                f"{value!r} is not") from None
+        raise RunParameterError(f"{what} is of type {type_name}; {value!r} is not") from None
 
 
 def apply_parameters(ir: PipelineIR, values: Mapping[str, Any]) -> PipelineIR:
@@ -165,7 +169,7 @@ def apply_parameters(ir: PipelineIR, values: Mapping[str, Any]) -> PipelineIR:
         value = coerce(parameter, value)
         for binding in parameter.bindings:
             _set(doc, binding.path, value if binding.parts is None else
-                 "".join(str(value) if p is None else p for p in binding.parts))
+                 str(value).join(binding.parts))
     return PipelineIR.from_dict(doc)
 
 

@@ -1,116 +1,87 @@
-"""The eight components as KFP lightweight Python components.
+"""One KFP lightweight Python component per pipeline node, generated from the IR.
 
-Each is a thin shell around `pipeline.kubeflow.task.run_task`: the component's
-real definition (parameters, executor) stays in the Python pipeline file, which
-the container loads. Lightweight components are what `kfp.local`'s
-SubprocessRunner executes, and on a cluster the same command runs in the
-project image (no pip install at run time: `install_kfp_package=False`).
+Nothing here is written per component type: each node's task function is
+generated from its ports (inputs and outputs as KFP artifacts, run parameters
+as KFP parameters) and calls the same entrypoint, `pipeline.kubeflow.task.run_task`,
+with the node's compiled IR. KFP embeds the function's source in the spec, as
+for any lightweight component; on a cluster it runs in the project image (no
+pip install at run time), and `kfp.local`'s SubprocessRunner runs it here.
 """
 
+import keyword
+import linecache
 import os
+import re
+from typing import Any, Sequence
 
 from kfp import dsl
 
-IMAGE = os.environ.get("MLPIPE_IMAGE", "mlpipe:0.1.0")  # the Dockerfile at the top
-_COMPONENT = dict(base_image=IMAGE, install_kfp_package=False)
+from pipeline.ir.model import NodeIR, RunParameter
+
+IMAGE_ENV = "MLPIPE_IMAGE"
+DEFAULT_IMAGE = "mlpipe:0.1.0"  # the Dockerfile at the top of the repository
+RESERVED = ("ir", "run_id", "use_cache")
+_KFP_ARTIFACT = {"Examples": "Dataset", "Model": "Model"}  # everything else: Artifact
 
 
-@dsl.component(**_COMPONENT)
-def example_gen(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, examples: dsl.Output[dsl.Dataset]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args, {},
-             {"examples": examples.path})
+class TaskNameError(ValueError):
+    """A node's ports or the run parameters cannot be KFP argument names."""
 
 
-@dsl.component(**_COMPONENT)
-def statistics_gen(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
-        statistics: dsl.Output[dsl.Artifact]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"examples": examples.path}, {"statistics": statistics.path})
+def image() -> str:
+    return os.environ.get(IMAGE_ENV, DEFAULT_IMAGE)
 
 
-@dsl.component(**_COMPONENT)
-def schema_gen(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, statistics: dsl.Input[dsl.Artifact],
-        schema: dsl.Output[dsl.Artifact]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"statistics": statistics.path}, {"schema": schema.path})
+def task_name(node_id: str) -> str:
+    """A Python identifier for the node's task function (`Trainer` -> `trainer`)."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", node_id)
+    name = re.sub(r"\W", "_", name).lower().strip("_") or "task"
+    return f"task_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
 
 
-@dsl.component(**_COMPONENT)
-def example_validator(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, statistics: dsl.Input[dsl.Artifact],
-        schema: dsl.Input[dsl.Artifact], anomalies: dsl.Output[dsl.Artifact]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"statistics": statistics.path, "schema": schema.path},
-             {"anomalies": anomalies.path})
+def _argument_names(node: NodeIR, parameters: Sequence[RunParameter]) -> list[str]:
+    names = [*RESERVED, *(p.name for p in parameters),
+             *(n for n, i in node.inputs.items() if i.producer), *node.outputs]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise TaskNameError(f"component {node.id}: {', '.join(clashes)} is both a run parameter "
+                            f"(or one of {', '.join(RESERVED)}) and a port name; rename the "
+                            f"create_pipeline() argument")
+    return names
 
 
-@dsl.component(**_COMPONENT)
-def transform(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
-        schema: dsl.Input[dsl.Artifact], transform_graph: dsl.Output[dsl.Artifact],
-        transformed_examples: dsl.Output[dsl.Dataset]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"examples": examples.path, "schema": schema.path},
-             {"transform_graph": transform_graph.path,
-              "transformed_examples": transformed_examples.path})
+def source(node: NodeIR, parameters: Sequence[RunParameter], final: bool) -> str:
+    """The task function's source: what KFP embeds in the compiled spec."""
+    _argument_names(node, parameters)
+    inputs = [n for n, i in node.inputs.items() if i.producer]
+    arguments = ["ir: str", "run_id: str", "use_cache: bool",
+                 *(f"{p.name}: {p.type}" for p in parameters),
+                 *(f"{n}: Input[{_KFP_ARTIFACT.get(node.inputs[n].type, 'Artifact')}]"
+                   for n in inputs),
+                 *(f"{n}: Output[{_KFP_ARTIFACT.get(t, 'Artifact')}]" for n, t in node.outputs.items())]
+    values = ", ".join(f"{p.name!r}: {p.name}" for p in parameters)
+    input_paths = ", ".join(f"{n!r}: {n}.path" for n in inputs)
+    output_paths = ", ".join(f"{n!r}: {n}.path" for n in node.outputs)
+    return "\n".join([
+        f"def {task_name(node.id)}(",
+        *(f"        {a}," for a in arguments),
+        "):",
+        f'    """Runs {node.id} ({node.type}) of the compiled mlpipe pipeline."""',
+        "    from pipeline.kubeflow.task import run_task",
+        f"    run_task(ir, run_id, {{{values}}}, {{{input_paths}}}, {{{output_paths}}},",
+        f"             use_cache=use_cache, final={final})",
+        ""])
 
 
-@dsl.component(**_COMPONENT)
-def trainer(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
-        transform_graph: dsl.Input[dsl.Artifact], schema: dsl.Input[dsl.Artifact],
-        model: dsl.Output[dsl.Model]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"examples": examples.path, "transform_graph": transform_graph.path,
-              "schema": schema.path}, {"model": model.path})
-
-
-@dsl.component(**_COMPONENT)
-def evaluator(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, examples: dsl.Input[dsl.Dataset],
-        model: dsl.Input[dsl.Model], evaluation: dsl.Output[dsl.Artifact],
-        blessing: dsl.Output[dsl.Artifact]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"examples": examples.path, "model": model.path},
-             {"evaluation": evaluation.path, "blessing": blessing.path})
-
-
-@dsl.component(**_COMPONENT)
-def pusher(
-        pipeline_ref: str, component_id: str, run_id: str, root: str, data_path: str,
-        serving_dir: str, beam_args: list, model: dsl.Input[dsl.Model],
-        model_blessing: dsl.Input[dsl.Artifact], pushed_model: dsl.Output[dsl.Artifact]):
-    from pipeline.kubeflow.task import run_task
-    run_task(pipeline_ref, component_id, run_id,
-             {"root": root, "data_path": data_path, "serving_dir": serving_dir}, beam_args,
-             {"model": model.path, "model_blessing": model_blessing.path},
-             {"pushed_model": pushed_model.path})
-
-
-BY_TYPE = {"ExampleGen": example_gen, "StatisticsGen": statistics_gen, "SchemaGen": schema_gen,
-           "ExampleValidator": example_validator, "Transform": transform, "Trainer": trainer,
-           "Evaluator": evaluator, "Pusher": pusher}
+def task_component(node: NodeIR, parameters: Sequence[RunParameter], final: bool) -> Any:
+    """The node's KFP component. Its source is registered with `linecache`, so
+    KFP reads it as it reads any function's source."""
+    text = source(node, parameters, final)
+    filename = f"<mlpipe task {node.id}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": "mlpipe_kfp_tasks", "Input": dsl.Input,
+                                 "Output": dsl.Output, "Dataset": dsl.Dataset,
+                                 "Model": dsl.Model, "Artifact": dsl.Artifact}
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own generated source
+    function = namespace[task_name(node.id)]
+    return dsl.component(function, base_image=image(), install_kfp_package=False)

@@ -1,24 +1,25 @@
-"""What one Kubeflow task runs: one component of a pipeline definition.
+"""What one Kubeflow task runs: one node of a compiled pipeline.
 
-The task loads the same Python pipeline definition the local runner uses,
-finds its component, reads its input artifacts from ML Metadata by the URIs
-KFP passes, and executes it with `execute_node`, so ML Metadata gets the same
-records whichever orchestrator ran it.
+The task gets its node's IR (never the user's pipeline file), materializes the
+node with the run's parameter values, finds its input artifacts in ML Metadata
+by the locations KFP passes, and runs it with the same orchestration steps as
+the local runner (reuse through ML Metadata, or execute), so ML Metadata gets
+the same records whichever orchestrator ran it.
 """
 from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Mapping, Sequence
+from typing import Any, Mapping
 
 from pipeline import fs
-from pipeline.dsl import Artifact, Channel, Pipeline
-from pipeline.loader import load_pipeline
-from pipeline.metadata.store import MetadataStore
-from pipeline.runner.cache import cache_key
+from pipeline.dsl import Artifact, Channel, Component, Pipeline
+from pipeline.ir.materialize import materialize
+from pipeline.ir.model import PipelineIR
+from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.console import ConsoleListener
-from pipeline.runner.local import finish_run, resolve_inputs
-from pipeline.runner.node import ComponentFailed, execute_node
+from pipeline.runner.node import ComponentFailed
+from pipeline.runner.orchestration import finish_run, resolve_inputs, run_component
 from pipeline.runner.results import RunResult
 
 
@@ -46,53 +47,61 @@ class TaskInputError(Exception):
     """An input location is missing, or no recorded artifact lives there."""
 
 
-def _inputs(pipeline: Pipeline, component_id: str, store: MetadataStore,
-            input_paths: Mapping[str, str]) -> dict[str, Artifact]:
-    """Upstream artifacts found in ML Metadata by the paths KFP passed, then the rest
-    (the latest blessed model) resolved as the local runner does."""
-    component = pipeline.component(component_id)
+def _upstream(component: Component, store: MetadataStore, contexts: RunContexts,
+              input_paths: Mapping[str, str]) -> dict[tuple[str, str], Artifact]:
+    """Upstream artifacts by (producer, output): the artifact published where KFP
+    says, or, when the producer reused earlier outputs (and so wrote nothing
+    there), that producer's output recorded in this run."""
     produced = {}
     for name, source in component.inputs.items():
         if not isinstance(source, Channel):
             continue
         if name not in input_paths:
-            raise TaskInputError(f"{component_id} needs its input {name!r}: pass "
+            raise TaskInputError(f"{component.id} needs its input {name!r}: pass "
                                  f"--input {name}=PATH (the upstream output's location)")
+        key = (source.producer.id, source.output_name)
         try:
-            produced[(source.producer.id, source.output_name)] = store.artifact_by_uri(input_paths[name])
+            produced[key] = store.artifact_by_uri(input_paths[name])
         except KeyError as error:
-            raise TaskInputError(f"{component_id} input {name!r}: {error.args[0]}") from None
-    return resolve_inputs(pipeline, component, store, produced)
+            produced[key] = store.run_output(contexts, *key)
+            if produced[key] is None:
+                raise TaskInputError(f"{component.id} input {name!r}: {error.args[0]}") from None
+    return produced
 
 
-def run_task(pipeline_ref: str, component_id: str, run_id: str, options: Mapping[str, str],
-             beam_args: Sequence[str], input_paths: Mapping[str, str],
-             output_paths: Mapping[str, str]) -> None:
-    """Runs one component; exits non-zero (stopping downstream tasks) if it fails
-    or asks the pipeline to stop."""
-    pipeline = load_pipeline(pipeline_ref, **{k: v for k, v in options.items() if v})
-    component = pipeline.component(component_id)
+def run_task(ir: str | Mapping[str, Any], run_id: str, values: Mapping[str, Any],
+             input_paths: Mapping[str, str], output_paths: Mapping[str, str],
+             use_cache: bool = True, final: bool = False) -> None:
+    """Runs the one node of `ir` (a node slice of a compiled pipeline); exits
+    non-zero (stopping downstream tasks) if it fails or stops the pipeline."""
+    compiled = PipelineIR.from_json(ir) if isinstance(ir, str) else PipelineIR.from_dict(dict(ir))
+    pipeline = materialize(compiled, values, only=compiled.nodes[0].id)
+    component = pipeline.components[0]
     store = MetadataStore(pipeline.metadata)
-    contexts = store.start_run(pipeline.name, run_id, {"orchestrator": "kubeflow"})
-    inputs = _inputs(pipeline, component_id, store, input_paths)
+    contexts = store.start_run(pipeline.name, run_id, {"orchestrator": "kubeflow",
+                                                       "pipeline_root": pipeline.root})
+    inputs = resolve_inputs(pipeline, component, store,
+                            _upstream(component, store, contexts, input_paths))
     for path in output_paths.values():
         fs.makedirs(fs.parent(path))
-    result = RunResult(pipeline.name, run_id, "RUNNING", [])
-    beam = tuple(beam_args) or tuple(pipeline.beam_args)
+    _run(pipeline, component, inputs, store, contexts, output_paths, use_cache, final)
+
+
+def _run(pipeline: Pipeline, component: Component, inputs: dict[str, Artifact],
+         store: MetadataStore, contexts: RunContexts, output_paths: Mapping[str, str],
+         use_cache: bool, final: bool) -> None:
+    result = RunResult(pipeline.name, contexts.run_id, "RUNNING", [])
     try:
-        # The cache key is recorded (and gives outputs their content fingerprints) but not
-        # looked up: KFP hands each task fresh output paths, so reuse is KFP's business.
-        outcome, component_result = execute_node(component, inputs, store, contexts,
-                                                 KfpLayout(output_paths), beam,
-                                                 ConsoleListener(pipeline),
-                                                 cache_key(component, inputs))
+        outcome, component_result = run_component(
+            component, inputs, store, contexts, KfpLayout(output_paths),
+            tuple(pipeline.beam_args), ConsoleListener(pipeline), use_cache)
     except ComponentFailed as failure:
-        finish_run(store, contexts, result, "FAILED", f"{component_id} failed: {failure.result.error}")
-        sys.exit(f"{component_id} failed: {failure.result.error}")
+        finish_run(store, contexts, result, "FAILED", f"{component.id} failed: {failure.result.error}")
+        sys.exit(f"{component.id} failed: {failure.result.error}")
     result.components.append(component_result)
     if outcome.halt_reason:
-        message = f"{component_id} stopped the pipeline: {outcome.halt_reason}"
+        message = f"{component.id} stopped the pipeline: {outcome.halt_reason}"
         finish_run(store, contexts, result, "STOPPED", message)
         sys.exit(message)
-    if component is pipeline.components[-1]:
+    if final:
         finish_run(store, contexts, result, "COMPLETE")

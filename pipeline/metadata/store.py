@@ -272,6 +272,22 @@ class MetadataStore:
                            f"the task that produces it recorded in the same metadata store?")
         return self.to_artifact(max(live, key=lambda p: p.id))
 
+    def run_output(self, contexts: RunContexts, component_id: str,
+                   output_name: str) -> Artifact | None:
+        """The output `output_name` of the newest completed or cached execution of
+        `component_id` in this run, or None."""
+        done = (pb.Execution.COMPLETE, pb.Execution.CACHED)
+        executions = [e for e in self._store.get_executions_by_context(contexts.run.id)
+                      if e.last_known_state in done
+                      and _read_value(e.custom_properties["component_id"]) == component_id]
+        if not executions:
+            return None
+        newest = max(executions, key=lambda e: e.id)
+        for event in self._store.get_events_by_execution_ids([newest.id]):
+            if event.type == pb.Event.OUTPUT and event.path.steps[0].key == output_name:
+                return self.artifact(event.artifact_id)
+        return None
+
     def latest_blessed_model(self, pipeline_name: str,
                              excluding: Artifact | None = None) -> Artifact | None:
         """The Model of the newest blessing (blessed=1) in the pipeline, or None.

@@ -1,0 +1,82 @@
+"""What every orchestrator does around one component: resolve its inputs, reuse
+earlier outputs when the cache key matches, else execute it; record the run.
+
+The local runner calls this for each node in turn; a Kubeflow task (or any
+orchestrator calling `mlpipe component`) calls it for its one node.
+"""
+from __future__ import annotations
+
+import time
+from typing import Mapping
+
+from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
+                          Pipeline)
+from pipeline.metadata.store import MetadataStore, RunContexts
+from pipeline.runner.cache import cache_key, outputs_present
+from pipeline.runner.node import Listener, OutputLayout, execute_node, execution_properties
+from pipeline.runner.results import CACHED, ComponentResult, RunResult
+
+
+def resolve_inputs(pipeline: Pipeline, component: Component, store: MetadataStore,
+                   produced: Mapping[tuple[str, str], Artifact]) -> dict[str, Artifact]:
+    """The component's input artifacts: upstream outputs of this run (by producer id
+    and output name), and `LatestBlessedModel` sources looked up in ML Metadata
+    (absent on a first run)."""
+    resolved: dict[str, Artifact] = {}
+    for name, source in component.inputs.items():
+        if isinstance(source, Channel):
+            resolved[name] = produced[(source.producer.id, source.output_name)]
+    for name, source in component.inputs.items():
+        if isinstance(source, LatestBlessedModel):
+            baseline = store.latest_blessed_model(pipeline.name,
+                                                  excluding=resolved.get(source.candidate_input))
+            if baseline is not None:
+                resolved[name] = baseline
+    return resolved
+
+
+def run_component(component: Component, inputs: dict[str, Artifact], store: MetadataStore,
+                  contexts: RunContexts, layout: OutputLayout, beam_args: tuple[str, ...],
+                  listener: Listener, use_cache: bool = True
+                  ) -> tuple[ExecutorOutcome, ComponentResult]:
+    """Reuses the outputs of an earlier execution with the same cache key (recorded
+    CACHED), or executes the component. Raises ComponentFailed if it fails."""
+    key = cache_key(component, inputs)
+    if use_cache and component.enable_cache and key:
+        reused = _reuse(component, inputs, key, store, contexts, listener)
+        if reused:
+            return reused
+    return execute_node(component, inputs, store, contexts, layout, beam_args, listener, key)
+
+
+def _reuse(component: Component, inputs: dict[str, Artifact], key: str, store: MetadataStore,
+           contexts: RunContexts, listener: Listener
+           ) -> tuple[ExecutorOutcome, ComponentResult] | None:
+    """Records a CACHED execution if an earlier one with this key left its outputs.
+    The earlier outcome stands: if it stopped the pipeline, this one does too."""
+    earlier = store.find_cached(component.SPEC.type_name, key)
+    if earlier is None or not outputs_present(earlier.outputs):
+        return None
+    execution_id = store.record_cached_execution(
+        contexts, component.SPEC.type_name, component.id, inputs, earlier.outputs,
+        {**execution_properties(component), "cache_key": key, "cached_from": earlier.id})
+    result = ComponentResult(component.id, CACHED, 0.0, execution_id, earlier.outputs,
+                             f"reused the outputs of execution #{earlier.id}")
+    listener("finished", component, result)
+    halt = earlier.properties.get("halt_reason")
+    return ExecutorOutcome(result.summary, str(halt) if halt else None), result
+
+
+def finish_run(store: MetadataStore, contexts: RunContexts, result: RunResult, status: str,
+               message: str = "") -> None:
+    """Records the run's end: status, message, and the pushed model if any."""
+    properties: dict[str, object] = {"status": status, "end_time": time.time()}
+    if message:
+        properties["message"] = message[:8000]
+    pushed = result.find_output("PushedModel")
+    if pushed is not None and pushed.get("pushed") == 1:
+        newly = any(r.status != CACHED for r in result.components if "pushed_model" in r.outputs)
+        prefix = "pushed" if newly else "serving"  # a cached Pusher pushed nothing new
+        properties[f"{prefix}_version"] = int(pushed.get("pushed_version"))
+        properties[f"{prefix}_destination"] = str(pushed.get("pushed_destination"))
+    store.update_run(contexts, properties)
