@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 import warnings
 
 from pipeline.compiled import UsageError, is_compiled, pairs, read_compiled
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
             LineageError, TaskInputError, MetadataConfigError, IRFormatError,
             RunParameterError, CodeReferenceError) as error:
+        if args.verbose:
+            traceback.print_exception(error, file=sys.stderr)
         print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     except SubmitError as error:

@@ -22,6 +22,9 @@ class Artifact:
 
     TYPE_NAME: ClassVar[str] = "Artifact"
     PROPERTIES: ClassVar[dict[str, type]] = {}
+    # Properties that say where something came from or went, not what it holds:
+    # left out of the content fingerprint, so identical content matches.
+    LOCATION_PROPERTIES: ClassVar[tuple[str, ...]] = ()
 
     uri: str = ""
     id: int | None = None
@@ -40,6 +43,11 @@ class Artifact:
         if name in self.properties:
             return self.properties[name]
         return self.custom_properties.get(name, default)
+
+    def external_uris(self) -> list[str]:
+        """Places outside the artifact's folder that it stands for (a pushed model's
+        serving copy): reusing the artifact needs them too."""
+        return []
 
     def __str__(self) -> str:
         return f"{self.TYPE_NAME}#{self.id if self.id is not None else '?'}({self.uri})"
@@ -66,6 +74,7 @@ class _SplitArtifact(Artifact):
 
 class Examples(_SplitArtifact):
     TYPE_NAME = "Examples"
+    LOCATION_PROPERTIES = ("input_paths",)
 
 
 class ExampleStatistics(_SplitArtifact):
@@ -78,6 +87,7 @@ class ExampleAnomalies(_SplitArtifact):
 
 class Schema(Artifact):
     TYPE_NAME = "Schema"
+    LOCATION_PROPERTIES = ("source",)
 
 
 class TransformGraph(Artifact):
@@ -98,6 +108,11 @@ class ModelBlessing(Artifact):
 
 class PushedModel(Artifact):
     TYPE_NAME = "PushedModel"
+    LOCATION_PROPERTIES = ("pushed_destination",)
+
+    def external_uris(self) -> list[str]:
+        destination = self.get("pushed_destination")
+        return [str(destination)] if self.get("pushed") == 1 and destination else []
 
 
 STANDARD_TYPES: dict[str, type[Artifact]] = {

@@ -17,8 +17,10 @@ import types
 import typing
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from pipeline.ir.build import CompileError
 from pipeline.ir.model import Binding, PipelineIR, RunParameter
 
+SHIPPED = "it names a file shipped inside the compiled pipeline"
 SCALAR_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 _IGNORED_SECTIONS = ("files", "modules", "parameters")
 
@@ -109,7 +111,7 @@ def trace(create: Callable[..., Any], build: Callable[[Mapping[str, Any]], Pipel
         reason = None
         shipped = {f.path for f in base.files.values()}
         if given.get(name, default) in shipped:
-            reason = "it names a file shipped inside the compiled pipeline"
+            reason = SHIPPED
         elif type_name is None or (optional and type_name != "str"):
             reason = "it is not a text, integer, float or boolean argument with a value"
         else:
@@ -120,6 +122,9 @@ def trace(create: Callable[..., Any], build: Callable[[Mapping[str, Any]], Pipel
                 bindings = _bindings(base_doc, changed, type_name, test)
             except RunParameterError as error:
                 reason = str(error)
+            except CompileError as error:
+                reason = (SHIPPED if str(test) in str(error) else
+                          f"the pipeline does not compile with a test value: {error}")
             except Exception as error:  # noqa: BLE001 - the user's code rejected the test value
                 reason = f"create_pipeline() fails with a test value: {type(error).__name__}: {error}"
         if reason:

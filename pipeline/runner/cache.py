@@ -4,8 +4,9 @@ The cache key of an execution is a hash of what determines its outputs: all
 the code it runs (see `code_version`), its parameters (except those that only
 name a place), the content of what those places hold (input files, module
 file, reviewed schema), and the fingerprints of its input artifacts. Each output
-artifact's fingerprint is derived from the key, so fingerprints follow
-content, not artifact ids: re-importing byte-identical data hits the cache.
+artifact's fingerprint is a hash of its content, so fingerprints follow content,
+not artifact ids: re-importing byte-identical data hits the cache, and a
+component that reran to the same outputs leaves what follows it cached.
 """
 from __future__ import annotations
 
@@ -90,16 +91,24 @@ def cache_key(component: Component, inputs: Mapping[str, Artifact]) -> str | Non
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def output_fingerprint(key: str, output_name: str) -> str:
-    return hashlib.sha256(f"{key}:{output_name}".encode()).hexdigest()
+def content_fingerprint(artifact: Artifact) -> str:
+    """sha256 of what an artifact holds: its files (relative paths and bytes) and
+    its properties, except those that only say where it came from. Outputs that
+    come out byte-identical (a rerun after a change that did not matter) match,
+    so what consumes them is reused."""
+    digest = hashlib.sha256(artifact.TYPE_NAME.encode() + b"\0")
+    for relative in sorted(fs.walk_files(artifact.uri)):
+        digest.update(relative.encode() + b"\0")
+        with fs.open_file(fs.join(artifact.uri, relative)) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    properties = {k: v for k, v in {**artifact.properties, **artifact.custom_properties}.items()
+                  if k != "fingerprint" and k not in artifact.LOCATION_PROPERTIES}
+    digest.update(json.dumps(properties, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def outputs_present(outputs: Mapping[str, Artifact]) -> bool:
-    """Reuse needs the files: every output folder, and a pushed model's destination."""
-    for artifact in outputs.values():
-        if not fs.exists(artifact.uri):
-            return False
-        destination = artifact.get("pushed_destination")
-        if artifact.get("pushed") == 1 and destination and not fs.exists(str(destination)):
-            return False
-    return True
+    """Reuse needs the files: every output folder, and what it stands for elsewhere."""
+    return all(fs.exists(uri) for artifact in outputs.values()
+               for uri in [artifact.uri, *artifact.external_uris()])

@@ -18,7 +18,7 @@ from pipeline.dsl.component import params_to_dict
 from pipeline.dsl.context import ExecutorOutcome
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner import staging
-from pipeline.runner.cache import output_fingerprint
+from pipeline.runner.cache import content_fingerprint
 from pipeline.runner.results import FAILED, RAN, ComponentResult
 
 Listener = Callable[[str, Component, ComponentResult | None], None]
@@ -87,8 +87,8 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
                  ) -> tuple[ExecutorOutcome, ComponentResult]:
     """Records the execution, runs the executor on staged outputs, publishes them and
     records the outcome. Raises ComponentFailed (after recording it) on any error.
-    With a `cache_key`, the execution records it and each output gets a content
-    fingerprint derived from it, so later runs can reuse these outputs."""
+    With a `cache_key`, the execution records it, so later runs can reuse these
+    outputs; every output records its content fingerprint."""
     listen = listener or (lambda *_: None)
     spec = component.SPEC
     listen("started", component, None)
@@ -105,11 +105,10 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
         outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
                                        component.params, context) or ExecutorOutcome()
         for name, artifact in outputs.items():
+            artifact.set("fingerprint", content_fingerprint(artifact))
             final = layout.final_uri(execution_id, name)
             staging.publish(artifact.uri, final)
             artifact.uri = final
-            if cache_key:
-                artifact.set("fingerprint", output_fingerprint(cache_key, name))
         done = {"duration_seconds": time.time() - started}
         if outcome.halt_reason:  # kept so that a cached rerun stops the pipeline again
             done["halt_reason"] = outcome.halt_reason
