@@ -8,6 +8,7 @@ is the port name.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Iterable, Mapping
 
@@ -65,6 +66,13 @@ class ExecutionRecord:
     component_id: str
     state: str
     properties: dict[str, object]
+
+
+@functools.lru_cache(maxsize=None)
+def artifact_class(type_name: str) -> type[Artifact]:
+    """The Artifact class of a type name: a standard one, or one made for a type
+    this process does not define (a user's own, recorded by another process)."""
+    return STANDARD_TYPES.get(type_name) or type(type_name, (Artifact,), {"TYPE_NAME": type_name})
 
 
 def _set_value(value_proto: pb.Value, value: object) -> None:
@@ -253,7 +261,7 @@ class MetadataStore:
     # -- queries -------------------------------------------------------------
     def to_artifact(self, proto: pb.Artifact) -> Artifact:
         """The ML Metadata artifact as this project's typed Artifact."""
-        cls = STANDARD_TYPES.get(self._artifact_type_name(proto.type_id), Artifact)
+        cls = artifact_class(self._artifact_type_name(proto.type_id))
         return cls(uri=proto.uri, id=proto.id, properties=_read_map(proto.properties),
                    custom_properties=_read_map(proto.custom_properties))
 
