@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.ir.run_parameters import RunParameterError
     from pipeline.kubeflow.submit import SubmitError
     from pipeline.kubeflow.task import TaskInputError
-    from pipeline.metadata.config import MetadataConfigError
+    from pipeline.dsl.metadata_config import MetadataConfigError
 
     commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **REPORT_COMMANDS,
                 **LINEAGE_COMMANDS}

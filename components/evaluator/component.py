@@ -7,10 +7,6 @@ from typing import Sequence
 from pipeline.dsl import (Component, ComponentSpec, Examples, LatestBlessedModel, Model,
                           ModelBlessing, ModelEvaluation)
 
-BLESSED_FILE = "BLESSED"
-NOT_BLESSED_FILE = "NOT_BLESSED"
-
-
 @dataclasses.dataclass(frozen=True)
 class MetricThreshold:
     """A TFMA metric (by class name, e.g. "SparseCategoricalAccuracy") and its gates.

@@ -5,9 +5,8 @@ import tensorflow_model_analysis as tfma
 from tfx_bsl.public import tfxio
 
 from components.common import splits
-from components.evaluator.component import (BLESSED_FILE, NOT_BLESSED_FILE, EvaluatorInputs,
-                                            EvaluatorOutputs, EvaluatorParams, MetricThreshold)
-from components.trainer.executor import serving_model_path
+from components.evaluator.component import (EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
+                                            MetricThreshold)
 from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
 
@@ -62,11 +61,11 @@ def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.Eval
 
 
 def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
-    models = [tfma.default_eval_shared_model(serving_model_path(inputs.model.uri),
+    models = [tfma.default_eval_shared_model(inputs.model.serving_model_uri,
                                              eval_config=config, model_name=CANDIDATE)]
     if inputs.baseline_model is not None:
         models.append(tfma.default_eval_shared_model(
-            serving_model_path(inputs.baseline_model.uri), eval_config=config,
+            inputs.baseline_model.serving_model_uri, eval_config=config,
             model_name=BASELINE))  # the EvalConfig's spec of this name says is_baseline
     return models
 
@@ -131,8 +130,7 @@ def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
 
 def _record_blessing(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, ok: bool, reason: str) -> None:
     fs.makedirs(outputs.blessing.uri)
-    fs.write_bytes(fs.join(outputs.blessing.uri, BLESSED_FILE if ok else NOT_BLESSED_FILE), b"")
-    outputs.blessing.set("blessed", int(ok))
+    outputs.blessing.mark(ok)
     outputs.blessing.set("reason", reason)
     outputs.blessing.set("current_model_id", int(inputs.model.id or 0))
     baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else 0

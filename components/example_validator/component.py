@@ -5,9 +5,6 @@ import dataclasses
 
 from pipeline.dsl import Component, ComponentSpec, ExampleAnomalies, ExampleStatistics, Schema
 
-ANOMALIES_FILE = "SchemaDiff.pb"
-
-
 @dataclasses.dataclass(frozen=True)
 class ExampleValidatorInputs:
     statistics: ExampleStatistics

@@ -5,17 +5,11 @@ import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from components.common import splits
-from components.example_validator.component import (ANOMALIES_FILE, ExampleValidatorInputs,
+from components.example_validator.component import (ExampleValidatorInputs,
                                                     ExampleValidatorOutputs,
                                                     ExampleValidatorParams)
-from components.schema_gen.executor import schema_path
-from components.statistics_gen.executor import stats_path
 from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
-
-
-def anomalies_path(anomalies_uri: str, split: str) -> str:
-    return fs.join(splits.split_dir(anomalies_uri, split), ANOMALIES_FILE)
 
 
 def describe(split: str, anomalies: anomalies_pb2.Anomalies) -> list[str]:
@@ -34,14 +28,14 @@ def describe(split: str, anomalies: anomalies_pb2.Anomalies) -> list[str]:
 
 def execute(inputs: ExampleValidatorInputs, outputs: ExampleValidatorOutputs,
             params: ExampleValidatorParams, context: ExecutionContext) -> ExecutorOutcome:
-    schema = tfdv.load_schema_text(schema_path(inputs.schema.uri))
+    schema = tfdv.load_schema_text(inputs.schema.schema_file)
     split_names = [s for s in inputs.statistics.split_names if s not in params.exclude_splits]
     problems: list[str] = []
     for split in split_names:
-        stats = tfdv.load_stats_binary(stats_path(inputs.statistics.uri, split))
+        stats = tfdv.load_stats_binary(inputs.statistics.statistics_file(split))
         anomalies = tfdv.validate_statistics(stats, schema)
         fs.makedirs(splits.split_dir(outputs.anomalies.uri, split))
-        fs.write_bytes(anomalies_path(outputs.anomalies.uri, split), anomalies.SerializeToString())
+        fs.write_bytes(outputs.anomalies.anomalies_file(split), anomalies.SerializeToString())
         problems.extend(describe(split, anomalies))
         outputs.anomalies.set(f"num_anomalies_{split}", len(anomalies.anomaly_info))
     outputs.anomalies.split_names = split_names

@@ -4,9 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from components.evaluator.component import BLESSED_FILE
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
-from components.trainer.executor import serving_model_path
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
@@ -21,7 +19,7 @@ def is_blessed(inputs: PusherInputs) -> bool:
         raise ComponentError(f"the blessing #{blessing.id} is for model #{blessed_model}, "
                              f"not for model #{inputs.model.id}; wire Pusher's model and "
                              f"model_blessing to the same Evaluator")
-    return blessing.get("blessed") == 1 and fs.exists(fs.join(blessing.uri, BLESSED_FILE))
+    return blessing.blessed
 
 
 def next_version(model_dir: str) -> int:
@@ -59,7 +57,7 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         reason = str(inputs.model_blessing.get("reason", "model not blessed"))
         pushed.set("reason", reason)
         return ExecutorOutcome(summary=f"not pushed: {reason}")
-    version, destination = push(serving_model_path(inputs.model.uri),
+    version, destination = push(inputs.model.serving_model_uri,
                                 fs.join(params.serving_dir, params.model_name))
     pushed.set("pushed", 1)
     pushed.set("pushed_version", version)

@@ -5,9 +5,6 @@ import dataclasses
 
 from pipeline.dsl import Component, ComponentSpec, ExampleStatistics, Schema
 
-SCHEMA_FILE = "schema.pbtxt"
-
-
 @dataclasses.dataclass(frozen=True)
 class SchemaGenInputs:
     statistics: ExampleStatistics

@@ -7,9 +7,7 @@ import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components.schema_gen.component import (SCHEMA_FILE, SchemaGenInputs, SchemaGenOutputs,
-                                             SchemaGenParams)
-from components.statistics_gen.executor import stats_path
+from components.schema_gen.component import SchemaGenInputs, SchemaGenOutputs, SchemaGenParams
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
@@ -26,10 +24,6 @@ def load_curated_schema(path: str) -> schema_pb2.Schema:
                              f"{error}") from None
 
 
-def schema_path(schema_uri: str) -> str:
-    return fs.join(schema_uri, SCHEMA_FILE)
-
-
 def execute(inputs: SchemaGenInputs, outputs: SchemaGenOutputs, params: SchemaGenParams,
             context: ExecutionContext) -> ExecutorOutcome:
     if params.schema_file:
@@ -42,11 +36,11 @@ def execute(inputs: SchemaGenInputs, outputs: SchemaGenOutputs, params: SchemaGe
         if params.infer_from_split not in inputs.statistics.split_names:
             raise ComponentError(f"statistics have no {params.infer_from_split!r} split "
                                  f"(found {inputs.statistics.split_names})")
-        stats = tfdv.load_stats_binary(stats_path(inputs.statistics.uri, params.infer_from_split))
+        stats = tfdv.load_stats_binary(inputs.statistics.statistics_file(params.infer_from_split))
         schema = tfdv.infer_schema(stats, infer_feature_shape=params.infer_feature_shape)
         outputs.schema.set("source", f"inferred from the {params.infer_from_split} split")
         summary = f"inferred from {params.infer_from_split}"
     fs.makedirs(outputs.schema.uri)
-    tfdv.write_schema_text(schema, schema_path(outputs.schema.uri))
+    tfdv.write_schema_text(schema, outputs.schema.schema_file)
     outputs.schema.set("num_features", len(schema.feature))
     return ExecutorOutcome(summary=f"{summary}: {len(schema.feature)} features")

@@ -5,9 +5,6 @@ import dataclasses
 
 from pipeline.dsl import Component, ComponentSpec, Examples, ExampleStatistics
 
-STATS_FILE = "FeatureStats.pb"
-
-
 @dataclasses.dataclass(frozen=True)
 class StatisticsGenInputs:
     examples: Examples

@@ -5,15 +5,10 @@ import tensorflow_data_validation as tfdv
 from tfx_bsl.public import tfxio
 
 from components.common import splits
-from components.statistics_gen.component import (STATS_FILE, StatisticsGenInputs,
-                                                 StatisticsGenOutputs, StatisticsGenParams)
+from components.statistics_gen.component import (StatisticsGenInputs, StatisticsGenOutputs,
+                                                 StatisticsGenParams)
 from pipeline import fs
 from pipeline.dsl import ExecutionContext, ExecutorOutcome
-
-
-def stats_path(statistics_uri: str, split: str) -> str:
-    """Where the statistics of one split are written (TFX's layout)."""
-    return fs.join(splits.split_dir(statistics_uri, split), STATS_FILE)
 
 
 def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
@@ -30,7 +25,7 @@ def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
                  | f"Read[{split}]" >> source.BeamSource()
                  | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)
                  | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(
-                     stats_path(outputs.statistics.uri, split)))
+                     outputs.statistics.statistics_file(split)))
     outputs.statistics.split_names = split_names
     outputs.statistics.set("span", int(inputs.examples.get("span", 0) or 0))
     return ExecutorOutcome(summary=f"statistics of {', '.join(split_names)}")

@@ -6,7 +6,6 @@ from typing import Mapping, Union
 
 from pipeline.dsl import Component, ComponentSpec, Examples, Model, Schema, TransformGraph
 
-SERVING_MODEL_DIR = "Format-Serving"
 Hyperparameter = Union[int, float, str, bool]
 
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
 from components.trainer.autograph import exempt_tf_keras
-from components.schema_gen.executor import schema_path
-from components.trainer.component import (SERVING_MODEL_DIR, TrainerInputs, TrainerOutputs,
-                                          TrainerParams)
+from components.trainer.component import TrainerInputs, TrainerOutputs, TrainerParams
 from components.trainer.fn_args import FnArgs
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
-
-
-def serving_model_path(model_uri: str) -> str:
-    """The SavedModel folder inside a Model artifact (TFX's layout)."""
-    return fs.join(model_uri, SERVING_MODEL_DIR)
 
 
 def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParams,
@@ -25,8 +18,8 @@ def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParam
         train_files=splits.record_files(inputs.examples.uri, splits.TRAIN),
         eval_files=splits.record_files(inputs.examples.uri, splits.EVAL),
         transform_output=inputs.transform_graph.uri,
-        schema_path=schema_path(inputs.schema.uri),
-        serving_model_dir=serving_model_path(outputs.model.uri),
+        schema_path=inputs.schema.schema_file,
+        serving_model_dir=outputs.model.serving_model_uri,
         model_run_dir=fs.join(outputs.model.uri, "logs"),
         train_steps=params.train_steps, eval_steps=params.eval_steps,
         hyperparameters=dict(params.hyperparameters))

@@ -11,7 +11,6 @@ from tfx_bsl.public import tfxio
 
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
-from components.schema_gen.executor import schema_path
 from components.transform.component import (TRANSFORMED_PREFIX, TransformInputs,
                                              TransformOutputs, TransformParams)
 from pipeline import fs
@@ -36,7 +35,7 @@ def _write_transformed(transformed, output_uri: str, split: str) -> None:
 def execute(inputs: TransformInputs, outputs: TransformOutputs, params: TransformParams,
             context: ExecutionContext) -> ExecutorOutcome:
     preprocessing_fn = load_function(params.module_file, params.preprocessing_fn)
-    schema = tfdv.load_schema_text(schema_path(inputs.schema.uri))
+    schema = tfdv.load_schema_text(inputs.schema.schema_file)
     split_names = inputs.examples.split_names
     if params.analyze_split not in split_names:
         raise ComponentError(f"examples have no {params.analyze_split!r} split to analyze "

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar, Union
 
+from pipeline import fs
+
 PropertyValue = Union[int, float, str]
 
 
@@ -78,16 +80,35 @@ class Examples(_SplitArtifact):
 
 
 class ExampleStatistics(_SplitArtifact):
+    """TFDV statistics: `Split-<name>/FeatureStats.pb` (a DatasetFeatureStatisticsList)."""
+
     TYPE_NAME = "ExampleStatistics"
+    STATISTICS_FILE: ClassVar[str] = "FeatureStats.pb"
+
+    def statistics_file(self, split: str) -> str:
+        return f"{self.split_uri(split)}/{self.STATISTICS_FILE}"
 
 
 class ExampleAnomalies(_SplitArtifact):
+    """TFDV anomalies: `Split-<name>/SchemaDiff.pb` (an Anomalies proto)."""
+
     TYPE_NAME = "ExampleAnomalies"
+    ANOMALIES_FILE: ClassVar[str] = "SchemaDiff.pb"
+
+    def anomalies_file(self, split: str) -> str:
+        return f"{self.split_uri(split)}/{self.ANOMALIES_FILE}"
 
 
 class Schema(Artifact):
+    """A TFMD schema as text: `schema.pbtxt`, the only file in the folder."""
+
     TYPE_NAME = "Schema"
     LOCATION_PROPERTIES = ("source",)
+    SCHEMA_FILE: ClassVar[str] = "schema.pbtxt"
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.uri}/{self.SCHEMA_FILE}"
 
 
 class TransformGraph(Artifact):
@@ -95,7 +116,14 @@ class TransformGraph(Artifact):
 
 
 class Model(Artifact):
+    """A trained model: the SavedModel to serve is in `Format-Serving/`."""
+
     TYPE_NAME = "Model"
+    SERVING_DIR: ClassVar[str] = "Format-Serving"
+
+    @property
+    def serving_model_uri(self) -> str:
+        return f"{self.uri}/{self.SERVING_DIR}"
 
 
 class ModelEvaluation(Artifact):
@@ -103,7 +131,22 @@ class ModelEvaluation(Artifact):
 
 
 class ModelBlessing(Artifact):
+    """Evaluator's verdict: an empty `BLESSED` or `NOT_BLESSED` file, and the
+    `blessed` property (1 or 0) with the ids of the models compared."""
+
     TYPE_NAME = "ModelBlessing"
+    BLESSED_FILE: ClassVar[str] = "BLESSED"
+    NOT_BLESSED_FILE: ClassVar[str] = "NOT_BLESSED"
+
+    def mark(self, blessed: bool) -> None:
+        """Writes the marker file and the `blessed` property."""
+        fs.write_bytes(fs.join(self.uri, self.BLESSED_FILE if blessed else self.NOT_BLESSED_FILE), b"")
+        self.set("blessed", int(blessed))
+
+    @property
+    def blessed(self) -> bool:
+        """Blessed by both the property and the marker file."""
+        return self.get("blessed") == 1 and fs.exists(fs.join(self.uri, self.BLESSED_FILE))
 
 
 class PushedModel(Artifact):

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from pipeline import fs
 from pipeline.dsl.component import Component
-from pipeline.metadata.config import (MetadataConfig, SqliteConfig, UnconfiguredMetadata,
+from pipeline.dsl.metadata_config import (MetadataConfig, SqliteConfig, UnconfiguredMetadata,
                                       metadata_from_env)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pipeline.metadata.config import (ENV_PREFIX, GrpcConfig, MetadataConfig, MySqlConfig,
+from pipeline.dsl.metadata_config import (ENV_PREFIX, GrpcConfig, MetadataConfig, MySqlConfig,
                                       SqliteConfig, UnconfiguredMetadata)
 
 

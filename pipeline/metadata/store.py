@@ -17,7 +17,7 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl.artifact import STANDARD_TYPES, Artifact
-from pipeline.metadata.config import MetadataConfig
+from pipeline.dsl.metadata_config import MetadataConfig
 
 PIPELINE_CONTEXT = "pipeline"
 RUN_CONTEXT = "pipeline_run"

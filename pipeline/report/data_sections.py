@@ -6,12 +6,12 @@ from typing import Sequence
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from pipeline import fs
-from pipeline.dsl.artifact import Artifact
+from pipeline.dsl.artifact import Artifact, ExampleAnomalies, ExampleStatistics
 from pipeline.report.gather import RunView
 from pipeline.report.markup import badge, esc, note, number, table
 
-STATS_FILE = "FeatureStats.pb"
-ANOMALIES_FILE = "SchemaDiff.pb"
+STATS_FILE = ExampleStatistics.STATISTICS_FILE
+ANOMALIES_FILE = ExampleAnomalies.ANOMALIES_FILE
 OFFLINE_NOTE = (
     "TFDV's own statistics view (tfdv.get_statistics_html) is Facets Overview, which loads "
     "webcomponents-lite.js from cdnjs.cloudflare.com and facets-jupyter.html from "

@@ -6,6 +6,7 @@ outputs finally live (an `OutputLayout`) and where inputs come from.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import time
@@ -61,16 +62,18 @@ class ComponentFailed(Exception):
 
 def execution_properties(component: Component) -> dict[str, object]:
     """What an execution records about its configuration: the parameters as JSON,
-    each scalar parameter on its own, and the hash of any module file."""
+    each scalar parameter on its own, and the sha256 of each file parameter's
+    content (`module_file` as `module_sha256`)."""
     params = params_to_dict(component.params)
     props: dict[str, object] = {"parameters": json.dumps(params, sort_keys=True)}
     for name, value in params.items():
         if isinstance(value, (bool, int, float, str)):
             props[f"param:{name}"] = value
-    module_file = params.get("module_file")
-    if module_file and fs.isfile(module_file):
-        from components.common.module_file import file_sha256
-        props["module_sha256"] = file_sha256(module_file)
+    for name in component.SPEC.file_params:
+        path = params.get(name)
+        if path and fs.isfile(path):
+            label = name[:-len("_file")] if name.endswith("_file") else name
+            props[f"{label}_sha256"] = hashlib.sha256(fs.read_bytes(path)).hexdigest()
     return props
 
 

@@ -7,7 +7,7 @@ from components import ExampleGen, SchemaGen, StatisticsGen
 from pipeline.dsl import Pipeline, PipelineDefinitionError
 from pipeline.dsl.channel import Channel
 from pipeline.dsl.artifact import Model
-from pipeline.metadata.config import MetadataConfigError
+from pipeline.dsl.metadata_config import MetadataConfigError
 from pipeline.metadata.store import MetadataStore
 
 

@@ -13,7 +13,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import fs
-from pipeline.metadata.config import SqliteConfig
+from pipeline.dsl.metadata_config import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import mlpipe, penguin_accuracy
 from tests.conftest import PENGUIN_CSV

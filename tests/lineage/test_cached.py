@@ -17,7 +17,7 @@ from pipeline.lineage.diff import diff_runs, diff_text
 from pipeline.lineage.graph import artifact_key, execution_key
 from pipeline.lineage.render import graph_text, to_dot, to_json, write_graph
 from pipeline.lineage.summary import model_provenance
-from pipeline.metadata.config import SqliteConfig
+from pipeline.dsl.metadata_config import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from components.example_validator.component import (ExampleValidatorInputs,
                                                     ExampleValidatorOutputs,
                                                     ExampleValidatorParams)
-from components.example_validator.executor import anomalies_path, execute
+from components.example_validator.executor import execute
 from components.schema_gen.component import SchemaGenInputs, SchemaGenOutputs, SchemaGenParams
 from components.schema_gen.executor import execute as schema_gen
 from pipeline.dsl import ExampleAnomalies, Schema
@@ -37,7 +37,7 @@ def test_unexpected_values_stop_the_pipeline_with_a_clear_report(tmp_path):
     assert anomalies.get("num_anomalies_train") == 0 and anomalies.get("num_anomalies_eval") >= 1
     assert "eval: feature 'island'" in outcome.halt_reason
     assert "Atlantis" in outcome.halt_reason
-    with open(anomalies_path(anomalies.uri, "eval"), "rb") as handle:
+    with open(anomalies.anomalies_file("eval"), "rb") as handle:
         assert handle.read()
 
 

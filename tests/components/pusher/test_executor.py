@@ -5,7 +5,6 @@ import os
 
 import pytest
 
-from components.evaluator.component import BLESSED_FILE, NOT_BLESSED_FILE
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
 from components.pusher.executor import execute
 from pipeline.dsl import ComponentError, Model, ModelBlessing, PushedModel
@@ -22,7 +21,7 @@ def _model(tmp_path) -> Model:
 
 def _blessing(tmp_path, blessed: bool, model_id: int = 7) -> ModelBlessing:
     blessing = ModelBlessing(uri=out_dir(tmp_path, f"blessing-{blessed}"), id=8)
-    open(os.path.join(blessing.uri, BLESSED_FILE if blessed else NOT_BLESSED_FILE), "w").close()
+    open(os.path.join(blessing.uri, ModelBlessing.BLESSED_FILE if blessed else ModelBlessing.NOT_BLESSED_FILE), "w").close()
     blessing.set("blessed", int(blessed))
     blessing.set("current_model_id", model_id)
     blessing.set("reason", "accuracy 0.5 below 0.9" if not blessed else "ok")

@@ -8,8 +8,7 @@ import pytest
 import tensorflow_data_validation as tfdv
 
 from components.schema_gen.component import SchemaGenInputs, SchemaGenOutputs, SchemaGenParams
-from components.schema_gen.executor import execute, schema_path
-from components.statistics_gen.executor import stats_path
+from components.schema_gen.executor import execute
 from pipeline.dsl import ComponentError, ExampleStatistics, Schema
 from tests.conftest import context, out_dir
 
@@ -18,8 +17,8 @@ def write_split_stats(tmp_path, frames: dict[str, pd.DataFrame]) -> ExampleStati
     """Statistics of in-memory data, written in StatisticsGen's layout."""
     statistics = ExampleStatistics(uri=out_dir(tmp_path, "stats"))
     for split, frame in frames.items():
-        os.makedirs(os.path.dirname(stats_path(statistics.uri, split)), exist_ok=True)
-        with open(stats_path(statistics.uri, split), "wb") as handle:
+        os.makedirs(os.path.dirname(statistics.statistics_file(split)), exist_ok=True)
+        with open(statistics.statistics_file(split), "wb") as handle:
             handle.write(tfdv.generate_statistics_from_dataframe(frame).SerializeToString())
     statistics.split_names = list(frames)
     return statistics
@@ -38,14 +37,14 @@ def _infer(tmp_path, statistics, **params) -> Schema:
 
 def test_inferred_schema_never_sees_the_eval_split(tmp_path):
     statistics = write_split_stats(tmp_path, {"train": TRAIN, "eval": EVAL})
-    schema = tfdv.load_schema_text(schema_path(_infer(tmp_path, statistics).uri))
+    schema = tfdv.load_schema_text(_infer(tmp_path, statistics).schema_file)
     island = tfdv.get_domain(schema, "island")
     assert sorted(island.value) == ["Biscoe", "Dream"]
 
 
 def test_curated_schema_is_imported_with_its_hash(penguin_artifacts):
     schema = penguin_artifacts["schema"]
-    loaded = tfdv.load_schema_text(schema_path(schema.uri))
+    loaded = tfdv.load_schema_text(schema.schema_file)
     assert {f.name for f in loaded.feature} >= {"species", "island", "body_mass_g"}
     assert len(str(schema.get("source_sha256"))) == 64
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import tensorflow_data_validation as tfdv
 
-from components.statistics_gen.executor import stats_path
 
 
 def test_statistics_per_split_count_every_row(penguin_artifacts):
     examples, statistics = penguin_artifacts["examples"], penguin_artifacts["statistics"]
     assert statistics.split_names == ["train", "eval"]
     for split in ("train", "eval"):
-        stats = tfdv.load_stats_binary(stats_path(statistics.uri, split))
+        stats = tfdv.load_stats_binary(statistics.statistics_file(split))
         [dataset] = stats.datasets
         assert dataset.num_examples == examples.get(f"num_rows_{split}")
         names = {f.path.step[0] for f in dataset.features}
