@@ -7,13 +7,16 @@ runner would.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 
 import pipeline  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TF)
-from pipeline.dsl import ExecutionContext
+from pipeline.dsl import ExecutionContext, Pipeline
+from pipeline.metadata.store import MetadataStore
+from pipeline.runner.results import RunResult
 from pipeline.examples.penguin import pipeline as penguin
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,3 +92,41 @@ def bad_penguin_csv(tmp_path: Path, case: str, column: str, value: str = "", row
         rows[row][header.index(column)] = value
         write_csv(path, header, rows)
     return str(path)
+
+
+# Two real penguin runs in one store, shared by the lineage and metadata tests.
+# Run 1 has the defaults; run 2 trains for 50 steps instead of 400, so its
+# parameters and metrics differ, and the components before the Trainer are
+# CACHED (reusing run 1's artifacts). The runs (about a minute together) happen
+# once per session.
+SECOND_RUN_TRAIN_STEPS = 50
+# Run 2 changes only the Trainer's parameters, so everything before it is reused.
+CACHED_IN_SECOND_RUN = ("ExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform")
+
+
+@dataclasses.dataclass
+class PenguinRuns:
+    pipeline: Pipeline
+    first: RunResult
+    second: RunResult
+
+    @property
+    def root(self) -> str:
+        return self.pipeline.root
+
+    def store(self) -> MetadataStore:
+        return MetadataStore(self.pipeline.metadata)
+
+
+@pytest.fixture(scope="session")
+def penguin_runs(tmp_path_factory) -> PenguinRuns:
+    from pipeline.examples.penguin.pipeline import create_pipeline
+    from pipeline.runner.local import LocalRunner
+
+    root = str(tmp_path_factory.mktemp("lineage-penguin"))
+    first_pipeline = create_pipeline(root=root)
+    first = LocalRunner().run(first_pipeline)
+    assert first.ok, first.message
+    second = LocalRunner().run(create_pipeline(root=root, train_steps=SECOND_RUN_TRAIN_STEPS))
+    assert second.ok, second.message
+    return PenguinRuns(first_pipeline, first, second)

@@ -90,6 +90,9 @@ def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: Exampl
     artifact = outputs.examples
     artifact.split_names = list(by_split)
     artifact.set("span", params.span)
+    # TFX's ExampleGen records these as custom properties too; its readers look there.
+    artifact.custom_properties.update(span=params.span, file_format=artifact.FILE_FORMAT,
+                                      payload_format=artifact.PAYLOAD_FORMAT)
     artifact.set("input_paths", ",".join(fs.absolute(f) for f in files))
     artifact.set("input_fingerprint", csv_reader.fingerprint(files))
     artifact.set("columns", ",".join(table.schema.names))

@@ -59,8 +59,10 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         return ExecutorOutcome(summary=f"not pushed: {reason}")
     version, destination = push(inputs.model.serving_model_uri,
                                 fs.join(params.serving_dir, params.model_name))
+    fs.rmtree(pushed.uri)  # the artifact holds a flat copy of what was pushed, as in TFX
+    fs.copytree(inputs.model.serving_model_uri, pushed.uri)
     pushed.set("pushed", 1)
-    pushed.set("pushed_version", version)
+    pushed.set("pushed_version", str(version))
     pushed.set("pushed_destination", destination)
     pushed.set("model_name", params.model_name)
     return ExecutorOutcome(summary=f"pushed {params.model_name} version {version} to {destination}")

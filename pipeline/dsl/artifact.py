@@ -1,11 +1,13 @@
 """Artifacts: typed handles on the files a component reads or writes.
 
-An artifact is a URI plus properties. Its type name is the one TFX uses, so
-that ML Metadata written by this project reads like TFX's to any MLMD tool.
+An artifact is a URI plus properties. Types, declared properties, base types
+and file layouts are TFX 1.16's, so that ML Metadata written by this project
+is read by TFX's own artifact classes and path helpers as if TFX wrote it.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import ClassVar, Union
 
 from pipeline import fs
@@ -23,7 +25,8 @@ class Artifact:
     """
 
     TYPE_NAME: ClassVar[str] = "Artifact"
-    PROPERTIES: ClassVar[dict[str, type]] = {}
+    PROPERTIES: ClassVar[dict[str, type]] = {}  # exactly TFX's, or TFX reads another type
+    BASE_TYPE: ClassVar[str | None] = None  # ML Metadata's system type (DATASET, MODEL, ...)
     # Properties that say where something came from or went, not what it holds:
     # left out of the content fingerprint, so identical content matches.
     LOCATION_PROPERTIES: ClassVar[tuple[str, ...]] = ()
@@ -58,16 +61,16 @@ class Artifact:
 class _SplitArtifact(Artifact):
     """An artifact whose folder holds one `Split-<name>/` subfolder per split."""
 
-    PROPERTIES: ClassVar[dict[str, type]] = {"span": int, "split_names": str, "version": int}
+    PROPERTIES: ClassVar[dict[str, type]] = {"span": int, "split_names": str}
 
     @property
     def split_names(self) -> list[str]:
-        names = str(self.properties.get("split_names", "[]"))
-        return [n.strip().strip('"') for n in names.strip("[]").split(",") if n.strip()]
+        """TFX encodes them as a JSON list: `["train", "eval"]`."""
+        return list(json.loads(str(self.properties.get("split_names", "[]"))))
 
     @split_names.setter
     def split_names(self, names: list[str]) -> None:
-        self.properties["split_names"] = "[" + ",".join(f'"{n}"' for n in names) + "]"
+        self.properties["split_names"] = json.dumps(list(names))
 
     def split_uri(self, split: str) -> str:
         """The folder of one split, in TFX's layout."""
@@ -75,14 +78,21 @@ class _SplitArtifact(Artifact):
 
 
 class Examples(_SplitArtifact):
+    """tf.Examples in gzipped TFRecord files: `Split-<name>/*.gz`."""
+
     TYPE_NAME = "Examples"
+    PROPERTIES = {"span": int, "version": int, "split_names": str}
+    BASE_TYPE = "DATASET"
     LOCATION_PROPERTIES = ("input_paths",)
+    FILE_FORMAT: ClassVar[str] = "tfrecords_gzip"
+    PAYLOAD_FORMAT: ClassVar[str] = "FORMAT_TF_EXAMPLE"
 
 
 class ExampleStatistics(_SplitArtifact):
     """TFDV statistics: `Split-<name>/FeatureStats.pb` (a DatasetFeatureStatisticsList)."""
 
     TYPE_NAME = "ExampleStatistics"
+    BASE_TYPE = "STATISTICS"
     STATISTICS_FILE: ClassVar[str] = "FeatureStats.pb"
 
     def statistics_file(self, split: str) -> str:
@@ -119,6 +129,7 @@ class Model(Artifact):
     """A trained model: the SavedModel to serve is in `Format-Serving/`."""
 
     TYPE_NAME = "Model"
+    BASE_TYPE = "MODEL"
     SERVING_DIR: ClassVar[str] = "Format-Serving"
 
     @property
@@ -150,7 +161,11 @@ class ModelBlessing(Artifact):
 
 
 class PushedModel(Artifact):
+    """A pushed model: a flat copy of the SavedModel, and where it was pushed
+    (`pushed` 1 or 0, `pushed_destination`, `pushed_version` as text, as TFX has it)."""
+
     TYPE_NAME = "PushedModel"
+    BASE_TYPE = "MODEL"
     LOCATION_PROPERTIES = ("pushed_destination",)
 
     def external_uris(self) -> list[str]:

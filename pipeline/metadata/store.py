@@ -17,8 +17,13 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl.artifact import STANDARD_TYPES, Artifact
+from pipeline.metadata.records import (CachedExecution, ExecutionRecord, RunRecord,
+                                       derived_run_status)
 from pipeline.dsl.metadata_config import MetadataConfig
 
+# The TFX release whose records these are: TFX reads an artifact without it as a
+# pre-0.29 one and looks for files in other places.
+TFX_VERSION = "1.16.0"
 PIPELINE_CONTEXT = "pipeline"
 RUN_CONTEXT = "pipeline_run"
 NODE_CONTEXT = "node"
@@ -35,37 +40,6 @@ class RunContexts:
     @property
     def run_id(self) -> str:
         return self.run.name
-
-
-@dataclasses.dataclass(frozen=True)
-class RunRecord:
-    """One pipeline run as recorded in ML Metadata."""
-
-    run_id: str
-    pipeline_name: str
-    started: float
-    status: str
-    properties: dict[str, object]
-
-
-@dataclasses.dataclass(frozen=True)
-class CachedExecution:
-    """An earlier execution whose outputs a new one may reuse."""
-
-    id: int
-    outputs: dict[str, Artifact]
-    properties: dict[str, object]
-
-
-@dataclasses.dataclass(frozen=True)
-class ExecutionRecord:
-    """One component execution as recorded in ML Metadata."""
-
-    id: int
-    type_name: str
-    component_id: str
-    state: str
-    properties: dict[str, object]
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,9 +88,13 @@ class MetadataStore:
         key = ("artifact", cls.TYPE_NAME)
         if key not in self._type_ids:
             proto = pb.ArtifactType(name=cls.TYPE_NAME)
+            if cls.BASE_TYPE:
+                proto.base_type = pb.ArtifactType.SystemDefinedBaseType.Value(cls.BASE_TYPE)
             for name, py_type in cls.PROPERTIES.items():
                 proto.properties[name] = _PROPERTY_TYPES[py_type]
-            self._type_ids[key] = self._store.put_artifact_type(proto, can_add_fields=True)
+            # Stores written before the types matched TFX's keep their extra fields.
+            self._type_ids[key] = self._store.put_artifact_type(
+                proto, can_add_fields=True, can_omit_fields=True)
         return self._type_ids[key]
 
     def _simple_type_id(self, kind: str, name: str) -> int:
@@ -153,9 +131,18 @@ class MetadataStore:
         pipeline_ctx = self._context(PIPELINE_CONTEXT, pipeline_name)
         run_ctx = self._context(RUN_CONTEXT, run_id, {"pipeline_name": pipeline_name,
                                                      "start_time": time.time()})
+        self._link_parent(pipeline_ctx, run_ctx)
         contexts = RunContexts(pipeline_ctx, run_ctx)
         self.update_run(contexts, {"status": "RUNNING", **properties})
         return contexts
+
+    def _link_parent(self, parent: pb.Context, child: pb.Context) -> None:
+        """The run belongs to its pipeline, as TFX links them."""
+        link = pb.ParentContext(parent_id=parent.id, child_id=child.id)
+        try:
+            self._store.put_parent_contexts([link])
+        except mlmd_errors.AlreadyExistsError:
+            pass
 
     def update_run(self, contexts: RunContexts, properties: Mapping[str, object]) -> None:
         """Sets properties (status, end_time, pushed version, ...) on the run context."""
@@ -249,6 +236,9 @@ class MetadataStore:
             _set_value(proto.properties[key], value)
         for key, value in artifact.custom_properties.items():
             _set_value(proto.custom_properties[key], value)
+        for key, value in (("tfx_version", TFX_VERSION), ("is_external", 0)):
+            if key not in proto.custom_properties:
+                _set_value(proto.custom_properties[key], value)
         return proto
 
     @staticmethod
@@ -323,13 +313,25 @@ class MetadataStore:
         """All runs, newest first, optionally of one pipeline only."""
         records = []
         for ctx in self._store.get_contexts_by_type(RUN_CONTEXT):
-            props = _read_map(ctx.custom_properties)
-            if pipeline_name and props.get("pipeline_name") != pipeline_name:
-                continue
-            records.append(RunRecord(ctx.name, str(props.get("pipeline_name")),
-                                     float(props.get("start_time", 0.0)),
-                                     str(props.get("status", "UNKNOWN")), props))
+            record = self._run_record(ctx)
+            if not pipeline_name or record.pipeline_name == pipeline_name:
+                records.append(record)
         return sorted(records, key=lambda r: r.started, reverse=True)
+
+    def _run_record(self, ctx: pb.Context) -> RunRecord:
+        """A run as mlpipe records it, or as TFX does (no properties: the pipeline is
+        the parent context, the start its creation time, the status its executions')."""
+        props = _read_map(ctx.custom_properties)
+        name = props.get("pipeline_name")
+        if name is None:
+            parents = self._store.get_parent_contexts_by_context(ctx.id)
+            name = parents[0].name if parents else ""
+        status = props.get("status")
+        if status is None:
+            status = derived_run_status([pb.Execution.State.Name(e.last_known_state)
+                                         for e in self._store.get_executions_by_context(ctx.id)])
+        started = props.get("start_time", ctx.create_time_since_epoch / 1000)
+        return RunRecord(ctx.name, str(name), float(started), str(status), props)
 
     def executions(self, run_id: str) -> list[ExecutionRecord]:
         """The executions of one run, in the order they started."""
@@ -337,12 +339,22 @@ class MetadataStore:
         if run_ctx is None:
             raise KeyError(f"no run {run_id!r} in {self.config.describe()}")
         type_names = {t.id: t.name for t in self._store.get_execution_types()}
-        records = [ExecutionRecord(e.id, type_names[e.type_id],
-                                   str(_read_value(e.custom_properties["component_id"])),
+        records = [ExecutionRecord(e.id, type_names[e.type_id], self._component_id(e),
                                    pb.Execution.State.Name(e.last_known_state),
                                    _read_map(e.custom_properties))
                    for e in self._store.get_executions_by_context(run_ctx.id)]
         return sorted(records, key=lambda r: r.id)
+
+    def _component_id(self, execution: pb.Execution) -> str:
+        """mlpipe records it on the execution; TFX only in its node context's name
+        (`<pipeline>.<node id>`)."""
+        if "component_id" in execution.custom_properties:
+            return str(_read_value(execution.custom_properties["component_id"]))
+        node_type = self._simple_type_id("context", NODE_CONTEXT)
+        for ctx in self._store.get_contexts_by_execution(execution.id):
+            if ctx.type_id == node_type:
+                return ctx.name.split(".", 1)[-1]
+        return ""
 
     def events(self, execution_ids: Iterable[int]) -> list[pb.Event]:
         """The INPUT/OUTPUT events of the given executions."""

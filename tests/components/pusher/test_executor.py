@@ -41,7 +41,7 @@ def test_blessed_model_is_pushed_under_increasing_versions(tmp_path):
     first = _push(tmp_path, _blessing(tmp_path, True), "p1")
     second = _push(tmp_path, _blessing(tmp_path, True), "p2")
     assert first.get("pushed") == 1
-    assert second.get("pushed_version") > first.get("pushed_version")
+    assert int(second.get("pushed_version")) > int(first.get("pushed_version"))
     versions = os.listdir(tmp_path / "serving" / "penguin")
     assert sorted(versions) == sorted([str(first.get("pushed_version")), str(second.get("pushed_version"))])
     assert os.path.isfile(os.path.join(str(first.get("pushed_destination")), "saved_model.pb"))
