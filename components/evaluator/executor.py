@@ -134,10 +134,9 @@ def _record_blessing(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, ok: boo
     outputs.blessing.set("reason", reason)
     outputs.blessing.set("current_model", inputs.model.uri)
     outputs.blessing.set("current_model_id", int(inputs.model.id or 0))
-    if inputs.baseline_model is not None:
+    if inputs.baseline_model is not None:  # TFX leaves both out without a baseline
         outputs.blessing.set("baseline_model", inputs.baseline_model.uri)
-    baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else 0
-    outputs.blessing.set("baseline_model_id", int(baseline_id or 0))
+        outputs.blessing.set("baseline_model_id", int(inputs.baseline_model.id or 0))
 
 
 def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,

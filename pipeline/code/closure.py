@@ -9,12 +9,12 @@ a fully cached run still imports no TensorFlow.
 """
 from __future__ import annotations
 
-import ast
 import dataclasses
 import functools
 import importlib.metadata
 import importlib.util
 import os
+import re
 import site
 import sys
 import sysconfig
@@ -117,34 +117,53 @@ def _child(folders: list[str], part: str) -> tuple[str, bool] | None:
     return None
 
 
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|.*)"
+                     r"|import[ \t]+(.*))", re.MULTILINE)
+
+
 def imported_names(source: str, module: str, is_package: bool) -> set[str]:
-    """Every dotted name an import statement of `source` may refer to."""
+    """Every dotted name an import statement of `source` may refer to, at any depth.
+
+    Read with a pattern rather than a parser (a cached rerun scans every module of
+    the closure): lines that merely look like imports (in a string) only add
+    names, which makes a key more cautious, never less."""
     package = module if is_package else module.rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base]) if base else ".".join(parts)
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-    return {n for n in names if n}
+    for match in _IMPORT.finditer(source):
+        base, imported, plain = match.groups()
+        if plain is not None:
+            names.update(n.split()[0] for n in plain.split("#")[0].split(",") if n.strip())
+            continue
+        level = len(base) - len(base.lstrip("."))
+        base = base.lstrip(".")
+        if level:
+            parts = package.split(".")[:len(package.split(".")) - level + 1]
+            base = ".".join([*parts, base]) if base else ".".join(parts)
+        names.add(base)
+        lines = (line.split("#")[0] for line in imported.strip("()").splitlines())
+        for item in ",".join(lines).split(","):
+            words = item.split()
+            if words and words[0].isidentifier():
+                names.add(f"{base}.{words[0]}")
+    return {n for n in names if n and all(p.isidentifier() for p in n.split("."))}
 
 
 def _distribution_version(name: str) -> tuple[str, str] | None:
     top = name.split(".")[0]
     for candidate in (".".join(name.split(".")[:3]), ".".join(name.split(".")[:2]), top):
         distribution = _DISTRIBUTIONS.get(candidate, candidate if candidate == top else None)
-        if distribution is None:
-            continue
-        try:
-            return distribution, importlib.metadata.version(distribution)
-        except importlib.metadata.PackageNotFoundError:
-            continue
+        version = _version(distribution) if distribution else None
+        if version:
+            return distribution, version
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _read(path: str) -> str:

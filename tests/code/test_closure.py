@@ -43,8 +43,8 @@ def test_finding_the_closure_imports_no_tensorflow():
 @pytest.fixture
 def fresh_caches():
     def clear():
-        for function in (closure, closure_module.module_kind, cache.code_version,
-                         user_code._unresolvable):
+        for function in (closure, closure_module.module_kind, closure_module._version,
+                         cache.code_version, user_code._unresolvable):
             function.cache_clear()
     clear()
     yield clear
@@ -180,3 +180,23 @@ def test_editing_a_shared_helper_reruns_exactly_the_components_that_import_it(
     # helper) is reused; Last imports the helper, so it reruns.
     assert run() == ["ran", "cached", "ran"]
     assert run() == ["cached", "cached", "cached"]
+
+
+def test_import_statements_are_read_in_every_form():
+    from pipeline.code.closure import imported_names
+
+    source = textwrap.dedent('''
+        import os, json as j
+        from . import sibling
+        from .helpers import (first,  # a comment
+                              second)
+        from outer.inner import thing as alias
+
+        def later():
+            import tensorflow as tf
+            from components.common import splits
+    ''')
+    assert imported_names(source, "pkg.mod", False) == {
+        "os", "json", "pkg", "pkg.sibling", "pkg.helpers", "pkg.helpers.first",
+        "pkg.helpers.second", "outer.inner", "outer.inner.thing", "tensorflow",
+        "components.common", "components.common.splits"}
