@@ -72,7 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.ir.build import build_ir
     from pipeline.ir.materialize import materialize
     from pipeline.runner.console import ConsoleListener, summary
     from pipeline.runner.local import LocalRunner
@@ -81,17 +80,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if is_compiled(args.pipeline):
         if args.root or args.data_path or args.serving_dir or args.beam_args:
             raise UsageError("a compiled pipeline takes its settings as --param NAME=VALUE")
-        ir, values = read_compiled(args.pipeline), params
-        pipeline = materialize(ir, values)
+        compiled, values = read_compiled(args.pipeline), params
+        pipeline = materialize(compiled, values)
     else:
         pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
                                  serving_dir=args.serving_dir, beam_args=tuple(args.beam_args),
                                  **params)
-        ir, values = build_ir(pipeline, source=args.pipeline or ""), None
+        compiled, values = pipeline, None
     print(f"mlpipe: pipeline {pipeline.name!r}, root {pipeline.root}, "
           f"metadata {pipeline.metadata.describe()}", flush=True)
     result = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose)).run(
-        ir, use_cache=not args.no_cache, values=values)
+        compiled, use_cache=not args.no_cache, values=values)
     print(summary(result), flush=True)
     return 0 if result.ok else 1
 

@@ -172,7 +172,7 @@ def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: Evaluato
     metrics = slice_metrics(outputs.evaluation.uri)
     overall = metrics.get("Overall", {})
     for name, value in overall.items():
-        outputs.evaluation.set(f"metric:{name}", float(value))
+        outputs.evaluation.set(f"{outputs.evaluation.METRIC_PREFIX}{name}", float(value))
     ok, failures = validation_failures(outputs.evaluation.uri)
     baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else None
     reason = _decision_text(ok, failures, params, overall, baseline_id)

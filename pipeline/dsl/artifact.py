@@ -138,7 +138,16 @@ class Model(Artifact):
 
 
 class ModelEvaluation(Artifact):
+    """TFMA's output; the overall metrics are also properties `metric:<name>`."""
+
     TYPE_NAME = "ModelEvaluation"
+    METRIC_PREFIX: ClassVar[str] = "metric:"
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        prefix = self.METRIC_PREFIX
+        return {k[len(prefix):]: float(v) for k, v in self.custom_properties.items()
+                if k.startswith(prefix)}
 
 
 class ModelBlessing(Artifact):
@@ -159,6 +168,10 @@ class ModelBlessing(Artifact):
         """Blessed by both the property and the marker file."""
         return self.get("blessed") == 1 and fs.exists(fs.join(self.uri, self.BLESSED_FILE))
 
+    @property
+    def reason(self) -> str:
+        return str(self.get("reason", ""))
+
 
 class PushedModel(Artifact):
     """A pushed model: a flat copy of the SavedModel, and where it was pushed
@@ -168,9 +181,22 @@ class PushedModel(Artifact):
     BASE_TYPE = "MODEL"
     LOCATION_PROPERTIES = ("pushed_destination",)
 
-    def external_uris(self) -> list[str]:
+    @property
+    def pushed(self) -> bool:
+        return self.get("pushed") == 1
+
+    @property
+    def version(self) -> str | None:
+        version = self.get("pushed_version")
+        return str(version) if version is not None else None
+
+    @property
+    def destination(self) -> str | None:
         destination = self.get("pushed_destination")
-        return [str(destination)] if self.get("pushed") == 1 and destination else []
+        return str(destination) if destination else None
+
+    def external_uris(self) -> list[str]:
+        return [self.destination] if self.pushed and self.destination else []
 
 
 STANDARD_TYPES: dict[str, type[Artifact]] = {

@@ -18,6 +18,7 @@ from pipeline.code import user_code
 from pipeline.code.user_code import CodeRef
 from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline
 from pipeline.dsl.channel import UpstreamRef
+from pipeline.dsl.metadata_config import MetadataConfig
 from pipeline.ir.build import CompileError
 from pipeline.ir.metadata import metadata_from_dict
 from pipeline.ir.model import NodeIR, PipelineIR, UserFile
@@ -26,11 +27,12 @@ from pipeline.ir.run_parameters import apply_parameters
 
 
 def materialize(ir: PipelineIR, values: Mapping[str, Any] | None = None,
-                only: str | None = None) -> Pipeline:
+                only: str | None = None, metadata: MetadataConfig | None = None) -> Pipeline:
     """The runnable pipeline of an IR, with run parameter `values` applied.
 
     `only` materializes a single node (a Kubeflow task): its channel inputs then
-    name their producers by id only."""
+    name their producers by id only. `metadata` replaces the IR's store settings
+    (the compiling process's own, password included, which the IR never holds)."""
     if values:
         ir = apply_parameters(ir, values)
     user_code.install(ir.modules)
@@ -39,7 +41,7 @@ def materialize(ir: PipelineIR, values: Mapping[str, Any] | None = None,
     for node in nodes:
         built[node.id] = _component(node, ir.files, built)
     return Pipeline(ir.name, ir.root, list(built.values()),
-                    metadata=metadata_from_dict(ir.metadata), beam_args=ir.beam_args)
+                    metadata=metadata or metadata_from_dict(ir.metadata), beam_args=ir.beam_args)
 
 
 def _component(node: NodeIR, files: Mapping[str, UserFile],

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from pipeline.dsl import Component, Pipeline
-from pipeline.runner.results import CACHED, ComponentResult, RunResult
+from pipeline.dsl import Component, ModelBlessing, ModelEvaluation, Pipeline, PushedModel
+from pipeline.runner.results import ComponentResult, RunResult
 
 
 class ConsoleListener:
@@ -40,22 +40,20 @@ def summary(result: RunResult) -> str:
     lines = [f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s"]
     if result.message:
         lines.append(f"  {result.message}")
-    evaluation = result.find_output("ModelEvaluation")
-    if evaluation is not None:
-        metrics = {k[len("metric:"):]: v for k, v in evaluation.custom_properties.items()
-                   if k.startswith("metric:")}
-        lines.append("  metrics (overall): " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())))
-    blessing = result.find_output("ModelBlessing")
-    if blessing is not None:
-        lines.append(f"  blessing: {blessing.get('reason')}")
-    pushed = result.find_output("PushedModel")
-    pusher_cached = any(r.status == CACHED and "pushed_model" in r.outputs for r in result.components)
-    if pushed is not None and pushed.get("pushed") == 1 and pusher_cached:
+    evaluation = result.find_output(ModelEvaluation.TYPE_NAME)
+    if isinstance(evaluation, ModelEvaluation):
+        lines.append("  metrics (overall): " + ", ".join(
+            f"{k}={v:.4f}" for k, v in sorted(evaluation.metrics.items())))
+    blessing = result.find_output(ModelBlessing.TYPE_NAME)
+    if isinstance(blessing, ModelBlessing):
+        lines.append(f"  blessing: {blessing.reason}")
+    pushed = result.find_output(PushedModel.TYPE_NAME)
+    if isinstance(pushed, PushedModel) and pushed.pushed and result.pushed_from_cache:
         lines.append(f"  nothing new pushed: this model is already version "
-                     f"{pushed.get('pushed_version')} at {pushed.get('pushed_destination')}")
-    elif pushed is not None and pushed.get("pushed") == 1:
-        lines.append(f"  pushed: {pushed.get('pushed_destination')} "
-                     f"(model {pushed.get('model_name')}, version {pushed.get('pushed_version')})")
+                     f"{pushed.version} at {pushed.destination}")
+    elif isinstance(pushed, PushedModel) and pushed.pushed:
+        lines.append(f"  pushed: {pushed.destination} "
+                     f"(model {pushed.get('model_name')}, version {pushed.version})")
     else:
         reason = pushed.get("reason") if pushed is not None else "the run did not reach Pusher"
         lines.append(f"  nothing pushed: {reason}")

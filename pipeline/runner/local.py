@@ -42,8 +42,9 @@ class LocalRunner:
         A pipeline definition is compiled to the IR first and what runs is read
         back from the IR's JSON, as every runner does; `values` sets run parameters."""
         started = time.time()
+        given = pipeline.metadata if isinstance(pipeline, Pipeline) and pipeline.metadata_given else None
         ir = pipeline if isinstance(pipeline, PipelineIR) else build_ir(pipeline)
-        pipeline = materialize(PipelineIR.from_json(ir.to_json()), values)
+        pipeline = materialize(PipelineIR.from_json(ir.to_json()), values, metadata=given)
         store = MetadataStore(pipeline.metadata)
         contexts = store.start_run(pipeline.name, run_id or new_run_id(pipeline.name),
                                    {"pipeline_root": pipeline.root})

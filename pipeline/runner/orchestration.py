@@ -10,7 +10,7 @@ import time
 from typing import Mapping
 
 from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
-                          Pipeline)
+                          Pipeline, PushedModel)
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.cache import cache_key, outputs_present
 from pipeline.runner.node import Listener, OutputLayout, execute_node, execution_properties
@@ -73,10 +73,9 @@ def finish_run(store: MetadataStore, contexts: RunContexts, result: RunResult, s
     properties: dict[str, object] = {"status": status, "end_time": time.time()}
     if message:
         properties["message"] = message[:8000]
-    pushed = result.find_output("PushedModel")
-    if pushed is not None and pushed.get("pushed") == 1:
-        newly = any(r.status != CACHED for r in result.components if "pushed_model" in r.outputs)
-        prefix = "pushed" if newly else "serving"  # a cached Pusher pushed nothing new
-        properties[f"{prefix}_version"] = int(pushed.get("pushed_version"))
-        properties[f"{prefix}_destination"] = str(pushed.get("pushed_destination"))
+    pushed = result.find_output(PushedModel.TYPE_NAME)
+    if isinstance(pushed, PushedModel) and pushed.pushed:
+        prefix = "serving" if result.pushed_from_cache else "pushed"  # a cached push is no new one
+        properties[f"{prefix}_version"] = int(pushed.version)
+        properties[f"{prefix}_destination"] = str(pushed.destination)
     store.update_run(contexts, properties)

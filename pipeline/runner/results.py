@@ -45,6 +45,12 @@ class RunResult:
                 return result.outputs.get(output_name)
         return None
 
+    @property
+    def pushed_from_cache(self) -> bool:
+        """The run's pushed model came from a reused (CACHED) execution: nothing new pushed."""
+        return any(r.status == CACHED for r in self.components
+                   for a in r.outputs.values() if a.TYPE_NAME == "PushedModel")
+
     def find_output(self, type_name: str) -> Artifact | None:
         """The last output of the given artifact type, e.g. "PushedModel"."""
         found = None

@@ -38,3 +38,24 @@ def test_an_input_nobody_recorded_is_a_clear_error(tmp_path):
     assert completed.returncode == 2
     assert "StatisticsGen input 'examples': no published artifact at" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_a_task_whose_key_matches_reuses_the_outputs_unless_told_not_to(tmp_path):
+    root = str(tmp_path / "root")
+
+    def example_gen(run_id: str, *flags: str):
+        output = str(tmp_path / run_id / "examples")
+        completed = mlpipe("component", "penguin", "--root", root, "--id", "ExampleGen",
+                           "--run-id", run_id, "--output", f"examples={output}", *flags)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        return output
+
+    example_gen("run-1")
+    cached_path = example_gen("run-2")
+    example_gen("run-3", "--no-cache")
+    store = MetadataStore(SqliteConfig(os.path.join(root, "metadata.sqlite")))
+    states = [store.executions(r)[0].state for r in ("run-1", "run-2", "run-3")]
+    assert states == ["COMPLETE", "CACHED", "COMPLETE"]
+    assert not os.path.exists(cached_path)  # nothing written: its consumers find run-1's output
+    reused = store.run_output(store.start_run("penguin", "run-2", {}), "ExampleGen", "examples")
+    assert reused.uri == str(tmp_path / "run-1" / "examples")
