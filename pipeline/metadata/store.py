@@ -16,7 +16,7 @@ from ml_metadata import errors as mlmd_errors
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from pipeline.dsl.artifact import STANDARD_TYPES, Artifact
+from pipeline.dsl.artifact import STANDARD_TYPES, Artifact, PushedModel
 from pipeline.metadata.records import (CachedExecution, ExecutionRecord, RunRecord,
                                        derived_run_status)
 from pipeline.dsl.metadata_config import MetadataConfig
@@ -328,8 +328,10 @@ class MetadataStore:
             name = parents[0].name if parents else ""
         status = props.get("status")
         if status is None:
+            executions = self._store.get_executions_by_context(ctx.id)
             status = derived_run_status([pb.Execution.State.Name(e.last_known_state)
-                                         for e in self._store.get_executions_by_context(ctx.id)])
+                                         for e in executions])
+            props.update(self._pushed_by(executions))
         started = props.get("start_time", ctx.create_time_since_epoch / 1000)
         return RunRecord(ctx.name, str(name), float(started), str(status), props)
 
@@ -344,6 +346,17 @@ class MetadataStore:
                                    _read_map(e.custom_properties))
                    for e in self._store.get_executions_by_context(run_ctx.id)]
         return sorted(records, key=lambda r: r.id)
+
+    def _pushed_by(self, executions: list[pb.Execution]) -> dict[str, object]:
+        """`pushed_version` and `pushed_destination` of a run that did not record them
+        (one TFX wrote), from its PushedModel outputs."""
+        outputs = [e.artifact_id for e in self._store.get_events_by_execution_ids(
+            [e.id for e in executions]) if e.type == pb.Event.OUTPUT]
+        for artifact in self._store.get_artifacts_by_id(outputs):
+            model = self.to_artifact(artifact)
+            if isinstance(model, PushedModel) and model.pushed:
+                return {"pushed_version": model.version, "pushed_destination": model.destination}
+        return {}
 
     def _component_id(self, execution: pb.Execution) -> str:
         """mlpipe records it on the execution; TFX only in its node context's name

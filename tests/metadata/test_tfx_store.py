@@ -14,7 +14,22 @@ from pipeline.metadata.store import MetadataStore
 
 TFX_RUN = "2026-11-25T21:37:12.005893"
 NODES = {"CsvExampleGen": "tfx.components.example_gen.csv_example_gen.component.CsvExampleGen",
-         "StatisticsGen": "tfx.components.statistics_gen.component.StatisticsGen"}
+         "StatisticsGen": "tfx.components.statistics_gen.component.StatisticsGen",
+         "Pusher": "tfx.components.pusher.component.Pusher"}
+
+
+def _pushed_model(store) -> list:
+    """What TFX's Pusher records: pushed, destination and the version as text."""
+    artifact = pb.Artifact(type_id=store.put_artifact_type(pb.ArtifactType(name="PushedModel")),
+                           uri="/root/Pusher/pushed_model/3", state=pb.Artifact.LIVE)
+    artifact.custom_properties["pushed"].int_value = 1
+    artifact.custom_properties["pushed_version"].string_value = "1795642713"
+    artifact.custom_properties["pushed_destination"].string_value = "/serving/1795642713"
+    artifact.custom_properties["tfx_version"].string_value = "1.16.0"
+    event = pb.Event(type=pb.Event.OUTPUT)
+    event.path.steps.add().key = "pushed_model"
+    event.path.steps.add().index = 0
+    return [(artifact, event)]
 
 
 def _write_tfx_like_store(path: str, failed: str | None = None) -> None:
@@ -35,7 +50,8 @@ def _write_tfx_like_store(path: str, failed: str | None = None) -> None:
         execution = pb.Execution(type_id=store.put_execution_type(pb.ExecutionType(name=type_name)),
                                  name=f"uuid-{node_id}", last_known_state=state)
         execution.custom_properties["exclude_splits"].string_value = "[]"
-        store.put_execution(execution, [], [pipeline_ctx, run_ctx, node_ctx])
+        outputs = _pushed_model(store) if node_id == "Pusher" else []
+        store.put_execution(execution, outputs, [pipeline_ctx, run_ctx, node_ctx])
 
 
 def test_runs_of_a_tfx_store_have_their_pipeline_status_and_start(tmp_path):
@@ -45,6 +61,7 @@ def test_runs_of_a_tfx_store_have_their_pipeline_status_and_start(tmp_path):
     [run] = store.runs("penguin_research")
     assert (run.run_id, run.pipeline_name, run.status) == (TFX_RUN, "penguin_research", "COMPLETE")
     assert run.started > 1_000_000_000  # the context's creation time, in seconds
+    assert run.properties["pushed_version"] == "1795642713"
     executions = store.executions(TFX_RUN)
     assert [(e.component_id, e.type_name, e.state) for e in executions] == [
         (node_id, type_name, "COMPLETE") for node_id, type_name in NODES.items()]
