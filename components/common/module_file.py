@@ -10,22 +10,13 @@ from types import ModuleType
 from typing import Any, Callable
 
 from pipeline import fs
+from pipeline.code.user_code import add_import_path
 from pipeline.dsl import ComponentError
 
 
 def file_sha256(path: str) -> str:
     """sha256 of the file's bytes: the module's code version."""
     return hashlib.sha256(fs.read_bytes(path)).hexdigest()
-
-
-def _add_import_path(directory: str) -> None:
-    """Makes `directory` importable here and in worker processes started later
-    (Beam's multi-process DirectRunner workers inherit the environment)."""
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if directory not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([directory, *paths])
 
 
 def load_module(path: str) -> ModuleType:
@@ -52,7 +43,7 @@ def load_module(path: str) -> ModuleType:
         with open(staged, "wb") as handle:
             handle.write(content)
         os.replace(staged, target)
-    _add_import_path(directory)
+    add_import_path(directory)
     return importlib.import_module(name)
 
 

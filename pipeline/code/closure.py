@@ -58,6 +58,14 @@ def _installed_roots() -> tuple[str, ...]:
     return tuple(os.path.realpath(p) + os.sep for p in paths)
 
 
+def _top_level_spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    """Finding a top-level module executes nothing (a submodule's would import its parent)."""
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def module_kind(name: str) -> str | None:
     """Whether a module is this project's, installed, or the user's; None if not found."""
@@ -66,10 +74,7 @@ def module_kind(name: str) -> str | None:
         return ModuleKind.PROJECT
     if top in sys.stdlib_module_names or top in sys.builtin_module_names:
         return ModuleKind.INSTALLED
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return None
+    spec = _top_level_spec(top)
     if spec is None:
         return None
     origin = spec.origin if spec.has_location else None
@@ -84,10 +89,7 @@ def locate(name: str) -> tuple[str, bool] | None:
     """The source file of a module and whether it is a package, found on disk
     without importing anything (`find_spec` of a submodule would import its parent)."""
     top, *rest = name.split(".")
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return None
+    spec = _top_level_spec(top)
     if spec is None:
         return None
     if not rest:

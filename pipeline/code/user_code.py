@@ -129,7 +129,7 @@ def install(modules: Iterable[UserModule]) -> None:
                     f"this pipeline; recompile the pipeline, or run it where that module "
                     f"is not importable")
     if missing:
-        _add_import_path(_write(missing))
+        add_import_path(_write(missing))
 
 
 def _write(modules: list[UserModule]) -> str:
@@ -148,7 +148,7 @@ def _write(modules: list[UserModule]) -> str:
     return folder
 
 
-def _add_import_path(directory: str) -> None:
+def add_import_path(directory: str) -> None:
     """Importable here and in worker processes started later (Beam's multi-process
     DirectRunner workers inherit the environment)."""
     if directory not in sys.path:
