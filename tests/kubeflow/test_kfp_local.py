@@ -93,6 +93,13 @@ def test_kfp_tasks_leave_the_same_records_as_the_local_runner(runs):
     assert kfp_shape == _shape(runs["local"], local_run.run_id)
     assert kfp_shape["DataQualityGate"] == ("DataQualityGate", "COMPLETE", {
         "INPUT": {"statistics": "ExampleStatistics"}, "OUTPUT": {"report": "DataQualityReport"}})
+    # The same cache key for the same work, whichever orchestrator ran it (data come in
+    # by the same --data; later keys follow ExampleGen's output bytes, which tfx_bsl
+    # does not serialize identically from one process to the next).
+    [kfp_gen] = [e for e in runs["kfp"].executions(kfp_first.run_id) if e.component_id == "ExampleGen"]
+    [local_gen] = [e for e in runs["local"].executions(local_run.run_id)
+                   if e.component_id == "ExampleGen"]
+    assert kfp_gen.properties["cache_key"] == local_gen.properties["cache_key"]
 
 
 def test_a_resubmitted_unchanged_pipeline_records_every_task_cached(runs):
