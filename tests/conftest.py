@@ -78,7 +78,8 @@ def penguin_artifacts(tmp_path_factory):
 def bad_penguin_csv(tmp_path: Path, case: str, column: str, value: str = "", row: int = 0) -> str:
     """A broken copy of the penguin CSV, for bad-input tests. `case`: "missing" (no file
     at all), "empty", "header_only", "renamed_column" (`column` renamed to
-    `<column>_renamed`) or "text_in_numeric" (`value` in `column` at data row `row`)."""
+    `<column>_renamed`), "text_in_numeric" (`value` in `column` at data row `row`) or
+    "ragged" (data row `row` cut to its first three fields)."""
     header, rows = read_penguin_rows()
     path = tmp_path / f"{case}.csv"
     if case == "empty":
@@ -91,6 +92,8 @@ def bad_penguin_csv(tmp_path: Path, case: str, column: str, value: str = "", row
         rows = [list(r) for r in rows]
         rows[row][header.index(column)] = value
         write_csv(path, header, rows)
+    elif case == "ragged":
+        write_csv(path, header, [r[:3] if i == row else r for i, r in enumerate(rows)])
     return str(path)
 
 

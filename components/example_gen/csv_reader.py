@@ -48,7 +48,9 @@ def input_fingerprint(params) -> str:
 
 def _header(path: str) -> list[str]:
     with fs.open_file(path, "rb") as handle:
-        first = handle.readline().decode("utf-8", errors="replace")
+        # utf-8-sig: spreadsheet programs start CSV files with a byte-order mark,
+        # which Arrow skips too.
+        first = handle.readline().decode("utf-8-sig", errors="replace")
     if not first.strip():
         raise ComponentError(f"{path}: the file is empty; expected a header line and data rows")
     return next(csv.reader([first]))
@@ -82,6 +84,18 @@ def _first_bad_value(path: str, column: str, kind: str) -> tuple[int, str]:
     return 0, ""
 
 
+def _first_ragged_row(path: str, width: int) -> tuple[int, int]:
+    """(line number, field count) of the first row without `width` fields; (0, 0) if none."""
+    with fs.open_file(path, "rb") as handle:
+        lines = (line.decode("utf-8-sig", errors="replace") for line in handle)
+        reader = csv.reader(lines)
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != width:
+                return reader.line_num, len(row)
+    return 0, 0
+
+
 def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
     """One CSV file as a table; NA and empty fields become nulls.
 
@@ -95,6 +109,11 @@ def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
         table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
             column_types=types, null_values=MISSING_VALUES, strings_can_be_null=True))
     except pa.ArrowInvalid as error:
+        line, fields = _first_ragged_row(path, len(header))
+        if line:
+            raise ComponentError(
+                f"{path}: line {line} has {fields} field(s) but the header has {len(header)}; "
+                f"fix the row (quote values that contain commas)") from None
         for column, kind in (column_types or {}).items():
             if kind == "string":
                 continue

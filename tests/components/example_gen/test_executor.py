@@ -76,9 +76,20 @@ def test_reads_every_csv_of_a_folder(tmp_path):
     ("header_only", r"header_only.csv: the file has a header but no data rows"),
     ("renamed_column", r"column 'bill_length_mm' is missing; the header has: .*bill_length_mm_renamed"),
     ("text_in_numeric", r"column 'flipper_length_mm' should hold int values but line 3 has 'long'"),
+    ("ragged", r"ragged.csv: line 3 has 3 field\(s\) but the header has 8"),
 ])
 def test_bad_input_names_file_column_and_problem(tmp_path, case, expected):
     column = "flipper_length_mm" if case == "text_in_numeric" else "bill_length_mm"
     path = bad_penguin_csv(tmp_path, case, column, value="long", row=1)
     with pytest.raises(ComponentError, match=expected):
         _run(tmp_path, path, column_types=TYPES)
+
+
+def test_a_byte_order_mark_is_read_as_spreadsheet_programs_write_it(tmp_path):
+    header, rows = read_penguin_rows()
+    path = tmp_path / "with_bom.csv"
+    write_csv(path, header, rows)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    examples = _run(tmp_path, str(path), column_types=TYPES)
+    assert examples.get("columns").split(",")[0] == "species"
+    assert examples.get("num_rows_train") + examples.get("num_rows_eval") == 344
