@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-import time
 
+from components.pusher import versions
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
@@ -22,28 +22,24 @@ def is_blessed(inputs: PusherInputs) -> bool:
     return blessing.blessed
 
 
-def next_version(model_dir: str) -> int:
-    """A version above every existing one: the push time in seconds, or one more
-    than the newest version if that is later (two pushes within a second)."""
-    existing = [int(v) for v in fs.listdir(model_dir) if v.isdigit()] if fs.isdir(model_dir) else []
-    return max([int(time.time()), *(v + 1 for v in existing)])
-
-
 def push(source: str, model_dir: str) -> tuple[int, str]:
     """Copies the SavedModel under a new version number without TF Serving ever
     loading a half-copied version. On a local disk it is copied under a hidden
     name and renamed into place. Object stores have no rename, so it is copied
     into place with saved_model.pb last: until that file lands TF Serving cannot
     load the version, and it retries."""
-    fs.makedirs(model_dir)
-    version = next_version(model_dir)
+    version = versions.reserve(model_dir)
     destination = fs.join(model_dir, str(version))
     if fs.is_remote(destination):
         fs.copytree(source, destination, last=(SAVED_MODEL_FILE,))
         return version, destination
     staging = fs.join(model_dir, f".tmp-{version}-{os.getpid()}")
-    fs.copytree(source, staging)
-    fs.move(staging, destination)
+    try:
+        fs.copytree(source, staging)
+        fs.move(staging, destination)
+    finally:
+        fs.rmtree(staging)
+        versions.release(model_dir, version)
     return version, destination
 
 

@@ -5,7 +5,7 @@ import sys
 from typing import TextIO
 
 from pipeline.dsl import Component, ModelBlessing, ModelEvaluation, Pipeline, PushedModel
-from pipeline.runner.results import ComponentResult, RunResult
+from pipeline.runner.results import FAILED, ComponentResult, RunResult
 
 
 class ConsoleListener:
@@ -55,6 +55,14 @@ def summary(result: RunResult) -> str:
         lines.append(f"  pushed: {pushed.destination} "
                      f"(model {pushed.get('model_name')}, version {pushed.version})")
     else:
-        reason = pushed.get("reason") if pushed is not None else "the run did not reach Pusher"
-        lines.append(f"  nothing pushed: {reason}")
+        lines.append(f"  nothing pushed: {_why_nothing_pushed(result, pushed)}")
     return "\n".join(lines)
+
+
+def _why_nothing_pushed(result: RunResult, pushed) -> str:
+    if pushed is not None:
+        return str(pushed.get("reason", "the model was not pushed"))
+    failed = next((r for r in result.components if r.status == FAILED), None)
+    if failed is not None:
+        return f"{failed.component_id} failed"
+    return "the run did not reach Pusher"
