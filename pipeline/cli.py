@@ -97,9 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from pipeline.metadata.store import MetadataStore
+    from pipeline.runner.liveness import mark_abandoned
 
     pipeline = load_pipeline(args.pipeline, root=args.root)
-    runs = MetadataStore(pipeline.metadata).runs(pipeline.name) if pipeline.metadata.exists() else []
+    runs = []
+    if pipeline.metadata.exists():
+        store = MetadataStore(pipeline.metadata)
+        mark_abandoned(store, pipeline.name)  # a killed run's process is gone: say so
+        runs = store.runs(pipeline.name)
     if not runs:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
         return 0
@@ -123,12 +128,26 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.ir.run_parameters import RunParameterError
     from pipeline.kubeflow.submit import SubmitError
     from pipeline.kubeflow.task import TaskInputError
+    from pipeline.runner.liveness import Terminated, handle_sigterm
+    from pipeline.runner.local import RunnerError
     from pipeline.dsl.metadata_config import MetadataConfigError
 
     commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **REPORT_COMMANDS,
                 **LINEAGE_COMMANDS}
+    handle_sigterm()
     try:
         return commands[args.command](args)
+    except KeyboardInterrupt:
+        print("mlpipe: interrupted (Ctrl-C); the run is recorded CANCELED", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("mlpipe: terminated (SIGTERM); the run is recorded CANCELED", file=sys.stderr)
+        return 143
+    except RunnerError as error:
+        if args.verbose:
+            traceback.print_exception(error, file=sys.stderr)
+        print(f"mlpipe: error: {error}", file=sys.stderr)
+        return 1
     except (PipelineLoadError, PipelineDefinitionError, CompileError, UsageError,
             LineageError, TaskInputError, MetadataConfigError, IRFormatError,
             RunParameterError, CodeReferenceError) as error:

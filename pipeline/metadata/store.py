@@ -8,7 +8,6 @@ is the port name.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 from typing import Iterable, Mapping
 
@@ -16,7 +15,8 @@ from ml_metadata import errors as mlmd_errors
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from pipeline.dsl.artifact import STANDARD_TYPES, Artifact, PushedModel
+from pipeline.dsl.artifact import Artifact, PushedModel
+from pipeline.metadata.values import artifact_class, read_map, read_value, set_value
 from pipeline.metadata.records import (CachedExecution, ExecutionRecord, RunRecord,
                                        derived_run_status)
 from pipeline.dsl.metadata_config import MetadataConfig
@@ -40,33 +40,6 @@ class RunContexts:
     @property
     def run_id(self) -> str:
         return self.run.name
-
-
-@functools.lru_cache(maxsize=None)
-def artifact_class(type_name: str) -> type[Artifact]:
-    """The Artifact class of a type name: a standard one, or one made for a type
-    this process does not define (a user's own, recorded by another process)."""
-    return STANDARD_TYPES.get(type_name) or type(type_name, (Artifact,), {"TYPE_NAME": type_name})
-
-
-def _set_value(value_proto: pb.Value, value: object) -> None:
-    if isinstance(value, bool):
-        value_proto.int_value = int(value)
-    elif isinstance(value, int):
-        value_proto.int_value = value
-    elif isinstance(value, float):
-        value_proto.double_value = value
-    else:
-        value_proto.string_value = str(value)
-
-
-def _read_value(value_proto: pb.Value) -> object:
-    kind = value_proto.WhichOneof("value")
-    return getattr(value_proto, kind) if kind else None
-
-
-def _read_map(proto_map) -> dict[str, object]:
-    return {key: _read_value(value) for key, value in proto_map.items()}
 
 
 class MetadataStore:
@@ -119,7 +92,7 @@ class MetadataStore:
             return existing
         context = pb.Context(type_id=self._simple_type_id("context", type_name), name=name)
         for key, value in properties.items():
-            _set_value(context.custom_properties[key], value)
+            set_value(context.custom_properties[key], value)
         try:
             [context.id] = self._store.put_contexts([context])
         except mlmd_errors.AlreadyExistsError:  # created concurrently by another process
@@ -147,7 +120,7 @@ class MetadataStore:
     def update_run(self, contexts: RunContexts, properties: Mapping[str, object]) -> None:
         """Sets properties (status, end_time, pushed version, ...) on the run context."""
         for key, value in properties.items():
-            _set_value(contexts.run.custom_properties[key], value)
+            set_value(contexts.run.custom_properties[key], value)
         self._store.put_contexts([contexts.run])
 
     # -- executions ----------------------------------------------------------
@@ -167,7 +140,7 @@ class MetadataStore:
                                  last_known_state=state)
         for key, value in {"component_id": component_id, "run_id": contexts.run_id,
                            "pipeline_name": contexts.pipeline.name, **properties}.items():
-            _set_value(execution.custom_properties[key], value)
+            set_value(execution.custom_properties[key], value)
         ids = [a.id for a in [*inputs.values(), *outputs.values()]]
         protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)} if ids else {}
         pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
@@ -205,7 +178,7 @@ class MetadataStore:
         if any(p.state != pb.Artifact.LIVE for p in protos.values()):
             return None
         outputs = {e.path.steps[0].key: self.to_artifact(protos[e.artifact_id]) for e in events}
-        return CachedExecution(execution.id, outputs, _read_map(execution.custom_properties))
+        return CachedExecution(execution.id, outputs, read_map(execution.custom_properties))
 
     def record_cached_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                                 inputs: Mapping[str, Artifact], outputs: Mapping[str, Artifact],
@@ -215,30 +188,41 @@ class MetadataStore:
         return self._put_new_execution(contexts, type_name, component_id, pb.Execution.CACHED,
                                        inputs, outputs, properties)
 
-    def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object]) -> None:
-        """Marks the execution FAILED and records the error message."""
-        execution = self._execution_proto(execution_id, {"error": error[:8000], **properties},
-                                          pb.Execution.FAILED)
+    def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object],
+                       canceled: bool = False) -> None:
+        """Marks the execution FAILED (or CANCELED: interrupted) and records why."""
+        state = pb.Execution.CANCELED if canceled else pb.Execution.FAILED
+        execution = self._execution_proto(execution_id, {"error": error[:8000], **properties}, state)
         self._store.put_executions([execution])
+
+    def abandon_run(self, run_id: str, reason: str) -> None:
+        """Marks a run whose process is gone ABANDONED, and its RUNNING executions
+        CANCELED, so that nothing looks live that is not."""
+        run_ctx = self._store.get_context_by_type_and_name(RUN_CONTEXT, run_id)
+        for execution in self._store.get_executions_by_context(run_ctx.id):
+            if execution.last_known_state in (pb.Execution.NEW, pb.Execution.RUNNING):
+                self.fail_execution(execution.id, reason, {}, canceled=True)
+        self.update_run(RunContexts(pb.Context(), run_ctx),
+                        {"status": "ABANDONED", "message": reason, "end_time": time.time()})
 
     def _execution_proto(self, execution_id: int, properties: Mapping[str, object],
                          state: int) -> pb.Execution:
         [execution] = self._store.get_executions_by_id([execution_id])
         execution.last_known_state = state
         for key, value in properties.items():
-            _set_value(execution.custom_properties[key], value)
+            set_value(execution.custom_properties[key], value)
         return execution
 
     def _artifact_proto(self, artifact: Artifact) -> pb.Artifact:
         proto = pb.Artifact(type_id=self._artifact_type_id(type(artifact)), uri=artifact.uri,
                             state=pb.Artifact.LIVE)
         for key, value in artifact.properties.items():
-            _set_value(proto.properties[key], value)
+            set_value(proto.properties[key], value)
         for key, value in artifact.custom_properties.items():
-            _set_value(proto.custom_properties[key], value)
+            set_value(proto.custom_properties[key], value)
         for key, value in (("tfx_version", TFX_VERSION), ("is_external", 0)):
             if key not in proto.custom_properties:
-                _set_value(proto.custom_properties[key], value)
+                set_value(proto.custom_properties[key], value)
         return proto
 
     @staticmethod
@@ -252,8 +236,8 @@ class MetadataStore:
     def to_artifact(self, proto: pb.Artifact) -> Artifact:
         """The ML Metadata artifact as this project's typed Artifact."""
         cls = artifact_class(self._artifact_type_name(proto.type_id))
-        return cls(uri=proto.uri, id=proto.id, properties=_read_map(proto.properties),
-                   custom_properties=_read_map(proto.custom_properties))
+        return cls(uri=proto.uri, id=proto.id, properties=read_map(proto.properties),
+                   custom_properties=read_map(proto.custom_properties))
 
     def artifact(self, artifact_id: int) -> Artifact:
         """One artifact by id; KeyError if there is none."""
@@ -277,7 +261,7 @@ class MetadataStore:
         done = (pb.Execution.COMPLETE, pb.Execution.CACHED)
         executions = [e for e in self._store.get_executions_by_context(contexts.run.id)
                       if e.last_known_state in done
-                      and _read_value(e.custom_properties["component_id"]) == component_id]
+                      and read_value(e.custom_properties["component_id"]) == component_id]
         if not executions:
             return None
         newest = max(executions, key=lambda e: e.id)
@@ -321,7 +305,7 @@ class MetadataStore:
     def _run_record(self, ctx: pb.Context) -> RunRecord:
         """A run as mlpipe records it, or as TFX does (no properties: the pipeline is
         the parent context, the start its creation time, the status its executions')."""
-        props = _read_map(ctx.custom_properties)
+        props = read_map(ctx.custom_properties)
         name = props.get("pipeline_name")
         if name is None:
             parents = self._store.get_parent_contexts_by_context(ctx.id)
@@ -343,7 +327,7 @@ class MetadataStore:
         type_names = {t.id: t.name for t in self._store.get_execution_types()}
         records = [ExecutionRecord(e.id, type_names[e.type_id], self._component_id(e),
                                    pb.Execution.State.Name(e.last_known_state),
-                                   _read_map(e.custom_properties))
+                                   read_map(e.custom_properties))
                    for e in self._store.get_executions_by_context(run_ctx.id)]
         return sorted(records, key=lambda r: r.id)
 
@@ -362,7 +346,7 @@ class MetadataStore:
         """mlpipe records it on the execution; TFX only in its node context's name
         (`<pipeline>.<node id>`)."""
         if "component_id" in execution.custom_properties:
-            return str(_read_value(execution.custom_properties["component_id"]))
+            return str(read_value(execution.custom_properties["component_id"]))
         node_type = self._simple_type_id("context", NODE_CONTEXT)
         for ctx in self._store.get_contexts_by_execution(execution.id):
             if ctx.type_id == node_type:

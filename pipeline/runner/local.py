@@ -2,7 +2,10 @@
 
 It owns the order only; resolving inputs, reuse and execution are the shared
 `orchestration` steps every orchestrator uses, and storage lives in `staging`
-and `metadata.store`.
+and `metadata.store`. Every run it starts ends recorded in a final state:
+COMPLETE, STOPPED, FAILED (a component or the runner itself failed) or
+CANCELED (Ctrl-C, SIGTERM); a run whose process was killed is marked
+ABANDONED by the next run or `mlpipe runs`.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from pipeline.dsl import Artifact, Pipeline
 from pipeline.ir.build import build_ir
 from pipeline.ir.materialize import materialize
 from pipeline.ir.model import PipelineIR
-from pipeline.metadata.store import MetadataStore
+from pipeline.metadata.store import MetadataStore, RunContexts
+from pipeline.runner.liveness import Terminated, mark_abandoned, runner_identity
 from pipeline.runner.node import ComponentFailed, Listener, RootLayout
 from pipeline.runner.orchestration import finish_run, resolve_inputs, run_component
 from pipeline.runner.results import NOT_RUN, ComponentResult, RunResult
@@ -22,6 +26,10 @@ from pipeline.runner.results import NOT_RUN, ComponentResult, RunResult
 
 def new_run_id(pipeline_name: str) -> str:
     return f"{pipeline_name}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+class RunnerError(Exception):
+    """The runner itself failed (not a component): the run is recorded FAILED."""
 
 
 class LocalRunner:
@@ -40,17 +48,38 @@ class LocalRunner:
         key matches (unless `use_cache` is False or the component disables it).
 
         A pipeline definition is compiled to the IR first and what runs is read
-        back from the IR's JSON, as every runner does; `values` sets run parameters."""
+        back from the IR's JSON, as every runner does; `values` sets run parameters.
+        Raises RunnerError (the run recorded FAILED) if the runner itself fails, and
+        re-raises KeyboardInterrupt and Terminated after recording the run CANCELED."""
         started = time.time()
         given = pipeline.metadata if isinstance(pipeline, Pipeline) and pipeline.metadata_given else None
         ir = pipeline if isinstance(pipeline, PipelineIR) else build_ir(pipeline)
         pipeline = materialize(PipelineIR.from_json(ir.to_json()), values, metadata=given)
         store = MetadataStore(pipeline.metadata)
+        mark_abandoned(store, pipeline.name)
         contexts = store.start_run(pipeline.name, run_id or new_run_id(pipeline.name),
-                                   {"pipeline_root": pipeline.root})
+                                   {"pipeline_root": pipeline.root, **runner_identity()})
         result = RunResult(pipeline.name, contexts.run_id, "RUNNING", [])
+        try:
+            status, message = self._run_components(pipeline, store, contexts, result, use_cache)
+        except (KeyboardInterrupt, Terminated) as interrupt:
+            _record_end(store, contexts, result, "CANCELED", f"interrupted: {interrupt!r}")
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever broke, the run must not stay RUNNING
+            message = f"the runner failed: {type(error).__name__}: {error}"
+            _record_end(store, contexts, result, "FAILED", message)
+            raise RunnerError(f"run {contexts.run_id}: {message}") from error
+        done = {r.component_id for r in result.components}
+        result.components.extend(ComponentResult(c.id, NOT_RUN) for c in pipeline.components
+                                 if c.id not in done)
+        result.status, result.message, result.seconds = status, message, time.time() - started
+        finish_run(store, contexts, result, status, message)
+        return result
+
+    def _run_components(self, pipeline: Pipeline, store: MetadataStore, contexts: RunContexts,
+                        result: RunResult, use_cache: bool) -> tuple[str, str]:
+        """Runs the components in order into `result`; returns the run's status and message."""
         produced: dict[tuple[str, str], Artifact] = {}
-        status, message = "COMPLETE", ""
         for component in pipeline.components:
             inputs = resolve_inputs(pipeline, component, store, produced)
             try:
@@ -59,16 +88,19 @@ class LocalRunner:
                     tuple(pipeline.beam_args), self._listen, use_cache)
             except ComponentFailed as failure:
                 result.components.append(failure.result)
-                status, message = "FAILED", f"{component.id} failed: {failure.result.error}"
-                break
+                return "FAILED", f"{component.id} failed: {failure.result.error}"
             result.components.append(component_result)
             produced.update({(component.id, n): a for n, a in component_result.outputs.items()})
             if outcome.halt_reason:
-                status, message = "STOPPED", f"{component.id} stopped the pipeline: {outcome.halt_reason}"
-                break
-        done = {r.component_id for r in result.components}
-        result.components.extend(ComponentResult(c.id, NOT_RUN) for c in pipeline.components
-                                 if c.id not in done)
-        result.status, result.message, result.seconds = status, message, time.time() - started
+                return "STOPPED", f"{component.id} stopped the pipeline: {outcome.halt_reason}"
+        return "COMPLETE", ""
+
+
+def _record_end(store: MetadataStore, contexts: RunContexts, result: RunResult, status: str,
+                message: str) -> None:
+    """Records how an interrupted or broken run ended, if the store still takes writes."""
+    result.status, result.message = status, message
+    try:
         finish_run(store, contexts, result, status, message)
-        return result
+    except Exception:  # noqa: BLE001 - the store itself may be what failed; the original error is raised
+        pass

@@ -100,11 +100,11 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
     if cache_key:
         properties["cache_key"] = cache_key
     execution_id = store.start_execution(contexts, spec.type_name, component.id, inputs, properties)
-    outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
-               for p in spec.output_ports}
-    context = ExecutionContext(contexts.pipeline.name, contexts.run_id, component.id,
-                               staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args)
     try:
+        outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
+                   for p in spec.output_ports}
+        context = ExecutionContext(contexts.pipeline.name, contexts.run_id, component.id,
+                                   staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args)
         outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
                                        component.params, context) or ExecutorOutcome()
         for name, artifact in outputs.items():
@@ -122,6 +122,10 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
                              {"duration_seconds": result.seconds})
         listen("finished", component, result)
         raise ComponentFailed(result) from error
+    except BaseException as interrupt:  # Ctrl-C or SIGTERM: canceled, never left RUNNING
+        store.fail_execution(execution_id, f"interrupted ({type(interrupt).__name__})",
+                             {"duration_seconds": time.time() - started}, canceled=True)
+        raise
     finally:
         layout.discard(execution_id)
     result = ComponentResult(component.id, RAN, time.time() - started, execution_id, outputs,
