@@ -66,47 +66,10 @@ def test_a_library_upgrade_changes_the_key_of_the_components_that_import_it(monk
     assert after[1] == before[1]  # the toy writer does not
 
 
-PORTS = textwrap.dedent('''
-    import dataclasses
-    import os
-
-    from pipeline.dsl import Model, Schema, TransformGraph
-
-
-    @dataclasses.dataclass(frozen=True)
-    class Nothing:
-        pass
-
-
-    @dataclasses.dataclass(frozen=True)
-    class SchemaPort:
-        schema: Schema
-
-
-    @dataclasses.dataclass(frozen=True)
-    class GraphPort:
-        graph: TransformGraph
-
-
-    @dataclasses.dataclass(frozen=True)
-    class ModelPort:
-        model: Model
-
-
-    def write(folder, text):
-        with open(os.path.join(folder, "out.txt"), "w") as handle:
-            handle.write(text)
-
-
-    def read(folder):
-        with open(os.path.join(folder, "out.txt")) as handle:
-            return handle.read()
-''')
-
 WITH_HELPER = textwrap.dedent('''
     """The first and last steps: both use the shared helper."""
     from shared_helper import shout
-    from step_ports import GraphPort, ModelPort, Nothing, SchemaPort, read, write
+    from tests.support.toy_ports import GraphPort, ModelPort, Nothing, SchemaPort, read, write
 
     from pipeline.dsl import Component, ComponentSpec
 
@@ -135,7 +98,7 @@ WITH_HELPER = textwrap.dedent('''
 
 WITHOUT_HELPER = textwrap.dedent('''
     """The middle step: it does not use the shared helper."""
-    from step_ports import GraphPort, Nothing, SchemaPort, read, write
+    from tests.support.toy_ports import GraphPort, Nothing, SchemaPort, read, write
 
     from pipeline.dsl import Component, ComponentSpec
 
@@ -157,7 +120,6 @@ def test_editing_a_shared_helper_reruns_exactly_the_components_that_import_it(
     project = tmp_path / "project"
     project.mkdir()
     (project / "shared_helper.py").write_text("def shout(text):\n    return text.upper()\n")
-    (project / "step_ports.py").write_text(PORTS)
     (project / "steps_with_helper.py").write_text(WITH_HELPER)
     (project / "steps_without_helper.py").write_text(WITHOUT_HELPER)
     monkeypatch.syspath_prepend(str(project))

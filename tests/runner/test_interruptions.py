@@ -21,25 +21,10 @@ from tests.e2e.helpers import mlpipe
 
 SLOW_PIPELINE = textwrap.dedent('''
     import dataclasses
-    import os
     import time
 
-    from pipeline.dsl import Component, ComponentSpec, Pipeline, Schema, TransformGraph
-
-
-    @dataclasses.dataclass(frozen=True)
-    class Nothing:
-        pass
-
-
-    @dataclasses.dataclass(frozen=True)
-    class SchemaPort:
-        schema: Schema
-
-
-    @dataclasses.dataclass(frozen=True)
-    class GraphPort:
-        graph: TransformGraph
+    from pipeline.dsl import Component, ComponentSpec, Pipeline
+    from tests.support.toy_ports import GraphPort, Nothing, SchemaPort
 
 
     @dataclasses.dataclass(frozen=True)
