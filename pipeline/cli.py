@@ -97,13 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from pipeline.metadata.store import MetadataStore
-    from pipeline.runner.liveness import mark_abandoned
+    from pipeline.runner.recovery import recover
 
     pipeline = load_pipeline(args.pipeline, root=args.root)
     runs = []
     if pipeline.metadata.exists():
         store = MetadataStore(pipeline.metadata)
-        mark_abandoned(store, pipeline.name)  # a killed run's process is gone: say so
+        for note in recover(store, pipeline.name):  # a killed run's process is gone: say so
+            print(f"mlpipe: {note}")
         runs = store.runs(pipeline.name)
     if not runs:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")

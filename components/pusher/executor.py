@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 from components.pusher import versions
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
-from pipeline import fs
+from pipeline import faults, fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 SAVED_MODEL_FILE = "saved_model.pb"
@@ -22,14 +23,20 @@ def is_blessed(inputs: PusherInputs) -> bool:
     return blessing.blessed
 
 
-def push(source: str, model_dir: str) -> tuple[int, str]:
+def push(source: str, model_dir: str, announce: Callable[[str], None]) -> tuple[int, str]:
     """Copies the SavedModel under a new version number without TF Serving ever
     loading a half-copied version. On a local disk it is copied under a hidden
     name and renamed into place. Object stores have no rename, so it is copied
     into place with saved_model.pb last: until that file lands TF Serving cannot
-    load the version, and it retries."""
+    load the version, and it retries. `announce(destination)` is called before
+    anything appears there (ML Metadata records the intent)."""
     version = versions.reserve(model_dir)
     destination = fs.join(model_dir, str(version))
+    try:
+        announce(destination)
+    except BaseException:
+        versions.release(model_dir, version)
+        raise
     if fs.is_remote(destination):
         fs.copytree(source, destination, last=(SAVED_MODEL_FILE,))
         return version, destination
@@ -54,7 +61,9 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         pushed.set("reason", reason)
         return ExecutorOutcome(summary=f"not pushed: {reason}")
     version, destination = push(inputs.model.serving_model_uri,
-                                fs.join(params.serving_dir, params.model_name))
+                                fs.join(params.serving_dir, params.model_name),
+                                context.will_write_external)
+    faults.point(f"{context.component_id}:pushed")
     fs.rmtree(pushed.uri)  # the artifact holds a flat copy of what was pushed, as in TFX
     fs.copytree(inputs.model.serving_model_uri, pushed.uri)
     pushed.set("pushed", 1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     import apache_beam as beam
@@ -14,7 +14,13 @@ DEFAULT_BEAM_ARGS = ("--runner=DirectRunner", "--direct_running_mode=in_memory",
 
 @dataclasses.dataclass(frozen=True)
 class ExecutionContext:
-    """Run-level facts an executor may use. Executors never touch ML Metadata."""
+    """Run-level facts an executor may use. Executors never touch ML Metadata.
+
+    An executor that writes outside its output folders (Pusher's serving folder)
+    calls `will_write_external(uri)` before the write becomes visible: the runner
+    records the intent, and removes what an execution left there if it did not
+    complete (killed, failed), so nothing appears there that ML Metadata does not name.
+    """
 
     pipeline_name: str
     run_id: str
@@ -22,6 +28,7 @@ class ExecutionContext:
     tmp_dir: str
     beam_args: tuple[str, ...] = ()
     log: logging.Logger = logging.getLogger("mlpipe")
+    will_write_external: Callable[[str], None] = lambda uri: None
 
     def beam_pipeline(self) -> "beam.Pipeline":
         """A Beam pipeline with the pipeline's Beam options (DirectRunner by default)."""

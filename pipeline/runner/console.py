@@ -38,6 +38,7 @@ class ConsoleListener:
 def summary(result: RunResult) -> str:
     """The closing lines of a run: status, metrics, blessing, what was pushed."""
     lines = [f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s"]
+    lines += [f"  before this run: {notice}" for notice in result.notices]
     if result.message:
         lines.append(f"  {result.message}")
     evaluation = result.find_output(ModelEvaluation.TYPE_NAME)

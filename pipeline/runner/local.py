@@ -5,7 +5,8 @@ It owns the order only; resolving inputs, reuse and execution are the shared
 and `metadata.store`. Every run it starts ends recorded in a final state:
 COMPLETE, STOPPED, FAILED (a component or the runner itself failed) or
 CANCELED (Ctrl-C, SIGTERM); a run whose process was killed is marked
-ABANDONED by the next run or `mlpipe runs`.
+ABANDONED by the next run or `mlpipe runs`, and what it wrote to the serving
+folder without recording it is removed (see `recovery`).
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from pipeline.ir.build import build_ir
 from pipeline.ir.materialize import materialize
 from pipeline.ir.model import PipelineIR
 from pipeline.metadata.store import MetadataStore, RunContexts
-from pipeline.runner.liveness import Terminated, mark_abandoned, runner_identity
+from pipeline.runner.liveness import Terminated, runner_identity
 from pipeline.runner.node import ComponentFailed, Listener, RootLayout
 from pipeline.runner.orchestration import finish_run, resolve_inputs, run_component
+from pipeline.runner.recovery import recover
 from pipeline.runner.results import NOT_RUN, ComponentResult, RunResult
 
 
@@ -56,10 +58,10 @@ class LocalRunner:
         ir = pipeline if isinstance(pipeline, PipelineIR) else build_ir(pipeline)
         pipeline = materialize(PipelineIR.from_json(ir.to_json()), values, metadata=given)
         store = MetadataStore(pipeline.metadata)
-        mark_abandoned(store, pipeline.name)
+        notices = recover(store, pipeline.name)
         contexts = store.start_run(pipeline.name, run_id or new_run_id(pipeline.name),
                                    {"pipeline_root": pipeline.root, **runner_identity()})
-        result = RunResult(pipeline.name, contexts.run_id, "RUNNING", [])
+        result = RunResult(pipeline.name, contexts.run_id, "RUNNING", [], notices=notices)
         try:
             status, message = self._run_components(pipeline, store, contexts, result, use_cache)
         except (KeyboardInterrupt, Terminated) as interrupt:

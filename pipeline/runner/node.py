@@ -13,12 +13,13 @@ import time
 import traceback
 from typing import Callable, Protocol
 
-from pipeline import fs
+from pipeline import faults, fs
 from pipeline.dsl import Artifact, Component, ComponentError, ExecutionContext
 from pipeline.dsl.component import params_to_dict
 from pipeline.dsl.context import ExecutorOutcome
+from pipeline.metadata import intents
 from pipeline.metadata.store import MetadataStore, RunContexts
-from pipeline.runner import staging
+from pipeline.runner import recovery, staging
 from pipeline.runner.cache import content_fingerprint
 from pipeline.runner.results import FAILED, RAN, ComponentResult
 
@@ -84,6 +85,42 @@ def _failure(component: Component, execution_id: int, started: float,
                            error=message, traceback=traceback.format_exc())
 
 
+def _publish(outputs: dict[str, Artifact], layout: OutputLayout, execution_id: int) -> None:
+    """Fingerprints each staged output and moves it to its final URI."""
+    for name, artifact in outputs.items():
+        artifact.set("fingerprint", content_fingerprint(artifact))
+        final = layout.final_uri(execution_id, name)
+        staging.publish(artifact.uri, final)
+        artifact.uri = final
+
+
+def _execute(component: Component, inputs: dict[str, Artifact], store: MetadataStore,
+             contexts: RunContexts, layout: OutputLayout, beam_args: tuple[str, ...],
+             execution_id: int, started: float) -> tuple[ExecutorOutcome, dict[str, Artifact]]:
+    """Runs the recorded execution: staging, executor, publishing, recording the outcome.
+    Passes the fault points `<component id>:<phase>` (see `faults.PHASES`)."""
+    point = lambda phase: faults.point(f"{component.id}:{phase}")  # noqa: E731
+    spec = component.SPEC
+    point("start")
+    outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
+               for p in spec.output_ports}
+    context = ExecutionContext(
+        contexts.pipeline.name, contexts.run_id, component.id,
+        staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args,
+        will_write_external=lambda uri: intents.record_intent(store, execution_id, uri))
+    point("executor")
+    outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
+                                   component.params, context) or ExecutorOutcome()
+    point("publish")
+    _publish(outputs, layout, execution_id)
+    point("record")
+    done = {"duration_seconds": time.time() - started}
+    if outcome.halt_reason:  # kept so that a cached rerun stops the pipeline again
+        done["halt_reason"] = outcome.halt_reason
+    store.complete_execution(execution_id, outputs, done)
+    return outcome, outputs
+
+
 def execute_node(component: Component, inputs: dict[str, Artifact], store: MetadataStore,
                  contexts: RunContexts, layout: OutputLayout, beam_args: tuple[str, ...] = (),
                  listener: Listener | None = None, cache_key: str | None = None,
@@ -101,30 +138,19 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
         properties["cache_key"] = cache_key
     execution_id = store.start_execution(contexts, spec.type_name, component.id, inputs, properties)
     try:
-        outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
-                   for p in spec.output_ports}
-        context = ExecutionContext(contexts.pipeline.name, contexts.run_id, component.id,
-                                   staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args)
-        outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
-                                       component.params, context) or ExecutorOutcome()
-        for name, artifact in outputs.items():
-            artifact.set("fingerprint", content_fingerprint(artifact))
-            final = layout.final_uri(execution_id, name)
-            staging.publish(artifact.uri, final)
-            artifact.uri = final
-        done = {"duration_seconds": time.time() - started}
-        if outcome.halt_reason:  # kept so that a cached rerun stops the pipeline again
-            done["halt_reason"] = outcome.halt_reason
-        store.complete_execution(execution_id, outputs, done)
+        outcome, outputs = _execute(component, inputs, store, contexts, layout, beam_args,
+                                    execution_id, started)
     except Exception as error:  # every failure is recorded, then reported
         result = _failure(component, execution_id, started, error)
         store.fail_execution(execution_id, f"{result.error}\n{result.traceback}",
                              {"duration_seconds": result.seconds})
+        recovery.roll_back(store, execution_id=execution_id)
         listen("finished", component, result)
         raise ComponentFailed(result) from error
     except BaseException as interrupt:  # Ctrl-C or SIGTERM: canceled, never left RUNNING
         store.fail_execution(execution_id, f"interrupted ({type(interrupt).__name__})",
                              {"duration_seconds": time.time() - started}, canceled=True)
+        recovery.roll_back(store, execution_id=execution_id)
         raise
     finally:
         layout.discard(execution_id)

@@ -33,6 +33,7 @@ class RunResult:
     components: list[ComponentResult]
     message: str = ""
     seconds: float = 0.0
+    notices: list[str] = dataclasses.field(default_factory=list)  # what recovery did first
 
     @property
     def ok(self) -> bool:

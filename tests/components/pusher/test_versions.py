@@ -13,7 +13,7 @@ PUSHERS = 4
 def _push_at_the_same_time(source: str, model_dir: str, barrier, results) -> None:
     versions.time.time = lambda: 1_795_640_532.0  # every push in this second (a forked child)
     barrier.wait()
-    results.put(executor.push(source, model_dir)[0])
+    results.put(executor.push(source, model_dir, lambda uri: None)[0])
 
 
 def test_concurrent_pushes_in_one_second_get_distinct_versions(tmp_path):
