@@ -10,6 +10,8 @@ import traceback
 import warnings
 
 from pipeline.compiled import UsageError, is_compiled, pairs, read_compiled
+from pipeline.gc.commands import COMMANDS as GC_COMMANDS
+from pipeline.gc.commands import add_commands as add_gc_commands
 from pipeline.kubeflow.commands import COMMANDS as KUBEFLOW_COMMANDS
 from pipeline.kubeflow.commands import add_commands as add_kubeflow_commands
 from pipeline.lineage.commands import COMMANDS as LINEAGE_COMMANDS
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
     add_kubeflow_commands(commands, _add_pipeline_args)
+    add_gc_commands(commands, _add_pipeline_args)
     add_report_commands(commands)
     add_lineage_commands(commands)
     return parser
@@ -97,14 +100,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from pipeline.metadata.store import MetadataStore
+    from pipeline.metadata.guard import StoreError
     from pipeline.runner.recovery import recover
 
     pipeline = load_pipeline(args.pipeline, root=args.root)
     runs = []
     if pipeline.metadata.exists():
         store = MetadataStore(pipeline.metadata)
-        for note in recover(store, pipeline.name):  # a killed run's process is gone: say so
-            print(f"mlpipe: {note}")
+        try:
+            for note in recover(store, pipeline.name):  # a killed run's process is gone: say so
+                print(f"mlpipe: {note}")
+        except StoreError as error:  # a full or read-only disk: still list what is recorded
+            print(f"mlpipe: could not update the records of dead runs: {error}", file=sys.stderr)
         runs = store.runs(pipeline.name)
     if not runs:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
@@ -131,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.kubeflow.task import TaskInputError
     from pipeline.runner.liveness import Terminated, handle_sigterm
     from pipeline.runner.local import RunnerError
+    from pipeline.metadata.guard import StoreError
     from pipeline.dsl.metadata_config import MetadataConfigError
 
-    commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **REPORT_COMMANDS,
-                **LINEAGE_COMMANDS}
+    commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **GC_COMMANDS,
+                **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     handle_sigterm()
     try:
         return commands[args.command](args)
@@ -144,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     except Terminated:
         print("mlpipe: terminated (SIGTERM); the run is recorded CANCELED", file=sys.stderr)
         return 143
-    except RunnerError as error:
+    except (RunnerError, StoreError) as error:
         if args.verbose:
             traceback.print_exception(error, file=sys.stderr)
         print(f"mlpipe: error: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ import glob as local_glob
 import io
 import os
 import shutil
+import socket
 from typing import IO, Iterator
 
 
@@ -90,6 +91,11 @@ def walk_files(top: str) -> Iterator[str]:
             yield name if relative == "." else os.path.join(relative, name).replace(os.sep, "/")
 
 
+def size(path: str) -> int:
+    """A file's size in bytes."""
+    return _gfile().stat(path).length if is_remote(path) else os.path.getsize(path)
+
+
 def rmtree(path: str) -> None:
     """Removes a folder and everything in it; a missing folder is fine."""
     if not is_remote(path):
@@ -166,3 +172,23 @@ def readable(path: str) -> str | IO:
     """What pyarrow and friends can read: the local path itself (memory-mappable),
     or an in-memory copy of a remote file."""
     return io.BytesIO(read_bytes(path)) if is_remote(path) else path
+
+
+WORK_KINDS = ("tmp", "removing")  # a copy not yet renamed into place; a folder being deleted
+
+
+def work_name(kind: str, name: str) -> str:
+    """A hidden sibling name for work in progress on `name`, saying which process
+    does it: `.<kind>-<name>-<host>-<pid>` (TF Serving ignores names that are not
+    numbers; `mlpipe gc` removes those whose process is gone)."""
+    return f".{kind}-{name}-{socket.gethostname()}-{os.getpid()}"
+
+
+def work_owner(entry: str) -> tuple[str, int] | None:
+    """(host, pid) of a `work_name`, or None if `entry` is not one."""
+    for kind in WORK_KINDS:
+        if entry.startswith(f".{kind}-"):
+            parts = entry[len(kind) + 2:].split("-")
+            if len(parts) >= 3 and parts[-1].isdigit():
+                return "-".join(parts[1:-1]), int(parts[-1])
+    return None

@@ -1,8 +1,6 @@
 """Pusher executor: pushes only blessed models, atomically, under a new version number."""
 from __future__ import annotations
 
-import os
-from typing import Callable
 
 from components.pusher import versions
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
@@ -23,30 +21,26 @@ def is_blessed(inputs: PusherInputs) -> bool:
     return blessing.blessed
 
 
-def push(source: str, model_dir: str, announce: Callable[[str], None]) -> tuple[int, str]:
+def push(source: str, model_dir: str, context: ExecutionContext) -> tuple[int, str]:
     """Copies the SavedModel under a new version number without TF Serving ever
     loading a half-copied version. On a local disk it is copied under a hidden
     name and renamed into place. Object stores have no rename, so it is copied
     into place with saved_model.pb last: until that file lands TF Serving cannot
-    load the version, and it retries. `announce(destination)` is called before
-    anything appears there (ML Metadata records the intent)."""
+    load the version, and it retries. ML Metadata records the destination
+    (`context.will_write_external`) before anything appears there."""
     version = versions.reserve(model_dir)
     destination = fs.join(model_dir, str(version))
-    try:
-        announce(destination)
-    except BaseException:
-        versions.release(model_dir, version)
-        raise
+    context.will_write_external(destination)
     if fs.is_remote(destination):
         fs.copytree(source, destination, last=(SAVED_MODEL_FILE,))
         return version, destination
-    staging = fs.join(model_dir, f".tmp-{version}-{os.getpid()}")
+    staging = fs.join(model_dir, fs.work_name("tmp", str(version)))
     try:
         fs.copytree(source, staging)
+        faults.point(f"{context.component_id}:copied")
         fs.move(staging, destination)
     finally:
         fs.rmtree(staging)
-        versions.release(model_dir, version)
     return version, destination
 
 
@@ -61,8 +55,7 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         pushed.set("reason", reason)
         return ExecutorOutcome(summary=f"not pushed: {reason}")
     version, destination = push(inputs.model.serving_model_uri,
-                                fs.join(params.serving_dir, params.model_name),
-                                context.will_write_external)
+                                fs.join(params.serving_dir, params.model_name), context)
     faults.point(f"{context.component_id}:pushed")
     fs.rmtree(pushed.uri)  # the artifact holds a flat copy of what was pushed, as in TFX
     fs.copytree(inputs.model.serving_model_uri, pushed.uri)

@@ -4,7 +4,9 @@ A version is the push time in seconds, or one more than the newest version or
 reservation if that is later. On a local or network disk a version is reserved
 by exclusively creating `.version-<n>` beside the version folders (TF Serving
 ignores names that are not numbers), so pushes in the same second, from other
-processes or machines sharing the folder, each get their own.
+processes or machines sharing the folder, each get their own. Reservations
+are kept: a version whose push failed or was rolled back after its folder
+appeared is never handed out again, so a version number always means one model.
 """
 from __future__ import annotations
 
@@ -47,9 +49,3 @@ def reserve(model_dir: str) -> int:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(f"{socket.gethostname()} {os.getpid()}\n")
         return version
-
-
-def release(model_dir: str, version: int) -> None:
-    """Drops a reservation once its version folder is in place (or the push failed)."""
-    if not fs.is_remote(model_dir):
-        fs.remove(os.path.join(model_dir, f"{RESERVATION_PREFIX}{version}"))

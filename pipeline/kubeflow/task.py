@@ -18,6 +18,8 @@ from pipeline.ir.materialize import materialize
 from pipeline.ir.model import PipelineIR
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.console import ConsoleListener
+from pipeline.runner.heartbeat import Heartbeat
+from pipeline.runner.liveness import Terminated
 from pipeline.runner.node import ComponentFailed
 from pipeline.runner.orchestration import finish_run, resolve_inputs, run_component
 from pipeline.runner.results import RunResult
@@ -84,7 +86,8 @@ def run_task(ir: str | Mapping[str, Any], run_id: str, values: Mapping[str, Any]
                             _upstream(component, store, contexts, input_paths))
     for path in output_paths.values():
         fs.makedirs(fs.parent(path))
-    _run(pipeline, component, inputs, store, contexts, output_paths, use_cache, final)
+    with Heartbeat(pipeline.metadata, contexts):
+        _run(pipeline, component, inputs, store, contexts, output_paths, use_cache, final)
 
 
 def _run(pipeline: Pipeline, component: Component, inputs: dict[str, Artifact],
@@ -98,6 +101,9 @@ def _run(pipeline: Pipeline, component: Component, inputs: dict[str, Artifact],
     except ComponentFailed as failure:
         finish_run(store, contexts, result, "FAILED", f"{component.id} failed: {failure.result.error}")
         sys.exit(f"{component.id} failed: {failure.result.error}")
+    except (KeyboardInterrupt, Terminated) as interrupt:  # the run was canceled: its pods stop
+        finish_run(store, contexts, result, "CANCELED", f"{component.id} interrupted: {interrupt!r}")
+        raise
     result.components.append(component_result)
     if outcome.halt_reason:
         message = f"{component.id} stopped the pipeline: {outcome.halt_reason}"

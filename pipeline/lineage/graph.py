@@ -181,7 +181,8 @@ class _Collector:
                            artifact.uri, run_id, artifact.create_time_since_epoch / 1000,
                            pb.Artifact.State.Name(artifact.state),
                            {**typed.custom_properties, **typed.properties},
-                           f"{type_name} #{artifact.id}")
+                           f"{type_name} #{artifact.id}" + (
+                               " (files deleted)" if artifact.state == pb.Artifact.DELETED else ""))
 
 
 def _preferred_producers(candidates: list[pb.Execution]) -> list[pb.Execution]:

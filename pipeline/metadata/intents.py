@@ -18,7 +18,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl.artifact import STANDARD_TYPES
 from pipeline.metadata.store import PIPELINE_CONTEXT, MetadataStore
-from pipeline.metadata.values import read_value, set_value
+from pipeline.metadata.values import read_value
 
 INTENTS = "external_intents"
 ROLLED_BACK = "external_rolled_back"
@@ -39,9 +39,7 @@ def record_intent(store: MetadataStore, execution_id: int, uri: str) -> None:
     """Adds `uri` to the RUNNING execution's intents; raises if the store cannot
     record it (then the caller must not write there)."""
     [execution] = store.raw.get_executions_by_id([execution_id])
-    uris = _intents(execution)
-    set_value(execution.custom_properties[INTENTS], json.dumps([*uris, uri]))
-    store.raw.put_executions([execution])
+    store.set_execution_properties(execution_id, {INTENTS: json.dumps([*_intents(execution), uri])})
 
 
 def unconfirmed(store: MetadataStore, pipeline_name: str | None = None,
@@ -83,9 +81,7 @@ def named_by_artifact(store: MetadataStore, uri: str) -> bool:
 
 def mark_rolled_back(store: MetadataStore, execution_id: int, removed: list[str]) -> None:
     """Records on the execution which of its intended URIs were removed."""
-    [execution] = store.raw.get_executions_by_id([execution_id])
-    set_value(execution.custom_properties[ROLLED_BACK], json.dumps(removed))
-    store.raw.put_executions([execution])
+    store.set_execution_properties(execution_id, {ROLLED_BACK: json.dumps(removed)})
 
 
 def _intents(execution: pb.Execution) -> list[str]:

@@ -19,7 +19,10 @@ from pipeline.dsl.artifact import Artifact, PushedModel
 from pipeline.metadata.values import artifact_class, read_map, read_value, set_value
 from pipeline.metadata.records import (CachedExecution, ExecutionRecord, RunRecord,
                                        derived_run_status)
-from pipeline.dsl.metadata_config import MetadataConfig
+from pipeline.dsl.metadata_config import MetadataConfig, SqliteConfig
+from pipeline.metadata import integrity
+from pipeline.metadata import foreign
+from pipeline.metadata.guard import check_free_space, connect, guarded
 
 # The TFX release whose records these are: TFX reads an artifact without it as a
 # pre-0.29 one and looks for files in other places.
@@ -47,9 +50,30 @@ class MetadataStore:
 
     def __init__(self, config: MetadataConfig):
         self.config = config
-        self._store = metadata_store.MetadataStore(config.to_proto())
+        self._store = connect(config)
         self._type_ids: dict[tuple[str, str], int] = {}
         self._type_names: dict[int, str] = {}
+        if isinstance(config, SqliteConfig) and integrity.has_dangling_rows(config.path):
+            self._repair()
+
+    def check_writable(self) -> None:
+        """Raises StoreError if an SQLite store's disk is (nearly) full."""
+        if isinstance(self.config, SqliteConfig):
+            check_free_space(self.config.path, f"to ML Metadata ({self.config.path})")
+
+    def recover_connection(self) -> None:
+        """After a failed write: a new connection (the old one may be stuck in a
+        transaction) and, for SQLite, the rows the failure left pointing at nothing removed."""
+        self._store = connect(self.config)
+        self._type_ids.clear()  # a type created in the failed transaction is gone
+        if isinstance(self.config, SqliteConfig):
+            self._repair()
+
+    def _repair(self) -> None:
+        try:
+            integrity.remove_dangling_rows(self.config.path)
+        except Exception:  # noqa: BLE001 - a full or read-only disk: the next open tries again
+            pass
 
     @property
     def raw(self) -> metadata_store.MetadataStore:
@@ -99,14 +123,20 @@ class MetadataStore:
             return self._store.get_context_by_type_and_name(type_name, name)
         return context
 
+    @guarded
     def start_run(self, pipeline_name: str, run_id: str, properties: Mapping[str, object]) -> RunContexts:
-        """Creates (or reopens) the pipeline and run contexts and marks the run RUNNING."""
+        """Creates (or reopens) the pipeline and run contexts and marks the run RUNNING,
+        unless another task of the run (Kubeflow) already recorded how it ended."""
         pipeline_ctx = self._context(PIPELINE_CONTEXT, pipeline_name)
         run_ctx = self._context(RUN_CONTEXT, run_id, {"pipeline_name": pipeline_name,
                                                      "start_time": time.time()})
         self._link_parent(pipeline_ctx, run_ctx)
         contexts = RunContexts(pipeline_ctx, run_ctx)
-        self.update_run(contexts, {"status": "RUNNING", **properties})
+        if read_map(run_ctx.custom_properties).get("status", "RUNNING") == "RUNNING":
+            properties = {"status": "RUNNING", **properties}
+        else:  # a parallel task of this run already ended it: keep how
+            properties = {k: v for k, v in properties.items() if k not in run_ctx.custom_properties}
+        self.update_run(contexts, properties)
         return contexts
 
     def _link_parent(self, parent: pb.Context, child: pb.Context) -> None:
@@ -117,13 +147,22 @@ class MetadataStore:
         except mlmd_errors.AlreadyExistsError:
             pass
 
+    @guarded
     def update_run(self, contexts: RunContexts, properties: Mapping[str, object]) -> None:
-        """Sets properties (status, end_time, pushed version, ...) on the run context."""
+        """Sets properties (status, end_time, pushed version, ...) on the run context,
+        leaving the others as they are (another task of the run may write some)."""
+        if not properties:
+            return  # an empty field mask would mean "replace everything"
         for key, value in properties.items():
             set_value(contexts.run.custom_properties[key], value)
-        self._store.put_contexts([contexts.run])
+        update = pb.Context(id=contexts.run.id, type_id=contexts.run.type_id)
+        for key in properties:
+            update.custom_properties[key].CopyFrom(contexts.run.custom_properties[key])
+        self._store.put_contexts([update], field_mask_paths=[f"custom_properties.{key}"
+                                                             for key in properties])
 
     # -- executions ----------------------------------------------------------
+    @guarded
     def start_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                         inputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
         """Records a RUNNING execution with INPUT events for its (published) inputs."""
@@ -150,6 +189,7 @@ class MetadataStore:
             reuse_context_if_already_exist=True)
         return execution_id
 
+    @guarded
     def complete_execution(self, execution_id: int, outputs: Mapping[str, Artifact],
                            properties: Mapping[str, object]) -> None:
         """Publishes the outputs as LIVE artifacts with OUTPUT events and marks the
@@ -180,6 +220,7 @@ class MetadataStore:
         outputs = {e.path.steps[0].key: self.to_artifact(protos[e.artifact_id]) for e in events}
         return CachedExecution(execution.id, outputs, read_map(execution.custom_properties))
 
+    @guarded
     def record_cached_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                                 inputs: Mapping[str, Artifact], outputs: Mapping[str, Artifact],
                                 properties: Mapping[str, object]) -> int:
@@ -188,6 +229,7 @@ class MetadataStore:
         return self._put_new_execution(contexts, type_name, component_id, pb.Execution.CACHED,
                                        inputs, outputs, properties)
 
+    @guarded
     def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object],
                        canceled: bool = False) -> None:
         """Marks the execution FAILED (or CANCELED: interrupted) and records why."""
@@ -195,15 +237,40 @@ class MetadataStore:
         execution = self._execution_proto(execution_id, {"error": error[:8000], **properties}, state)
         self._store.put_executions([execution])
 
+    @guarded
     def abandon_run(self, run_id: str, reason: str) -> None:
         """Marks a run whose process is gone ABANDONED, and its RUNNING executions
         CANCELED, so that nothing looks live that is not."""
         run_ctx = self._store.get_context_by_type_and_name(RUN_CONTEXT, run_id)
-        for execution in self._store.get_executions_by_context(run_ctx.id):
-            if execution.last_known_state in (pb.Execution.NEW, pb.Execution.RUNNING):
-                self.fail_execution(execution.id, reason, {}, canceled=True)
+        self.end_open_executions(RunContexts(pb.Context(), run_ctx), reason, canceled=True)
         self.update_run(RunContexts(pb.Context(), run_ctx),
                         {"status": "ABANDONED", "message": reason, "end_time": time.time()})
+
+    @guarded
+    def end_open_executions(self, contexts: RunContexts, reason: str, canceled: bool) -> None:
+        """Marks the run's NEW or RUNNING executions FAILED (or CANCELED) with `reason`:
+        a run that ends leaves none open, even if recording one's end failed earlier."""
+        for execution in self._store.get_executions_by_context(contexts.run.id):
+            if execution.last_known_state in (pb.Execution.NEW, pb.Execution.RUNNING):
+                self.fail_execution(execution.id, reason, {}, canceled=canceled)
+
+    @guarded
+    def mark_artifacts_deleted(self, artifact_ids: Iterable[int]) -> None:
+        """Marks artifacts DELETED (their files are gone or about to be); the records,
+        and so the lineage through them, stay."""
+        protos = self._store.get_artifacts_by_id(list(artifact_ids))
+        for proto in protos:
+            proto.state = pb.Artifact.DELETED
+        if protos:
+            self._store.put_artifacts(protos)
+
+    @guarded
+    def set_execution_properties(self, execution_id: int, properties: Mapping[str, object]) -> None:
+        """Sets custom properties on an execution, keeping its state."""
+        [execution] = self._store.get_executions_by_id([execution_id])
+        for key, value in properties.items():
+            set_value(execution.custom_properties[key], value)
+        self._store.put_executions([execution])
 
     def _execution_proto(self, execution_id: int, properties: Mapping[str, object],
                          state: int) -> pb.Execution:
@@ -315,7 +382,7 @@ class MetadataStore:
             executions = self._store.get_executions_by_context(ctx.id)
             status = derived_run_status([pb.Execution.State.Name(e.last_known_state)
                                          for e in executions])
-            props.update(self._pushed_by(executions))
+            props.update(foreign.pushed_by(self, executions))
         started = props.get("start_time", ctx.create_time_since_epoch / 1000)
         return RunRecord(ctx.name, str(name), float(started), str(status), props)
 
@@ -325,33 +392,11 @@ class MetadataStore:
         if run_ctx is None:
             raise KeyError(f"no run {run_id!r} in {self.config.describe()}")
         type_names = {t.id: t.name for t in self._store.get_execution_types()}
-        records = [ExecutionRecord(e.id, type_names[e.type_id], self._component_id(e),
+        records = [ExecutionRecord(e.id, type_names[e.type_id], foreign.component_id(self, e),
                                    pb.Execution.State.Name(e.last_known_state),
                                    read_map(e.custom_properties))
                    for e in self._store.get_executions_by_context(run_ctx.id)]
         return sorted(records, key=lambda r: r.id)
-
-    def _pushed_by(self, executions: list[pb.Execution]) -> dict[str, object]:
-        """`pushed_version` and `pushed_destination` of a run that did not record them
-        (one TFX wrote), from its PushedModel outputs."""
-        outputs = [e.artifact_id for e in self._store.get_events_by_execution_ids(
-            [e.id for e in executions]) if e.type == pb.Event.OUTPUT]
-        for artifact in self._store.get_artifacts_by_id(outputs):
-            model = self.to_artifact(artifact)
-            if isinstance(model, PushedModel) and model.pushed:
-                return {"pushed_version": model.version, "pushed_destination": model.destination}
-        return {}
-
-    def _component_id(self, execution: pb.Execution) -> str:
-        """mlpipe records it on the execution; TFX only in its node context's name
-        (`<pipeline>.<node id>`)."""
-        if "component_id" in execution.custom_properties:
-            return str(read_value(execution.custom_properties["component_id"]))
-        node_type = self._simple_type_id("context", NODE_CONTEXT)
-        for ctx in self._store.get_contexts_by_execution(execution.id):
-            if ctx.type_id == node_type:
-                return ctx.name.split(".", 1)[-1]
-        return ""
 
     def events(self, execution_ids: Iterable[int]) -> list[pb.Event]:
         """The INPUT/OUTPUT events of the given executions."""

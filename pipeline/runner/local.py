@@ -18,7 +18,10 @@ from pipeline.dsl import Artifact, Pipeline
 from pipeline.ir.build import build_ir
 from pipeline.ir.materialize import materialize
 from pipeline.ir.model import PipelineIR
+from pipeline.metadata.guard import StoreError
 from pipeline.metadata.store import MetadataStore, RunContexts
+from pipeline.runner import staging
+from pipeline.runner.heartbeat import Heartbeat
 from pipeline.runner.liveness import Terminated, runner_identity
 from pipeline.runner.node import ComponentFailed, Listener, RootLayout
 from pipeline.runner.orchestration import finish_run, resolve_inputs, run_component
@@ -63,12 +66,16 @@ class LocalRunner:
                                    {"pipeline_root": pipeline.root, **runner_identity()})
         result = RunResult(pipeline.name, contexts.run_id, "RUNNING", [], notices=notices)
         try:
-            status, message = self._run_components(pipeline, store, contexts, result, use_cache)
+            staging.check_writable(pipeline.root)
+            with Heartbeat(pipeline.metadata, contexts):
+                status, message = self._run_components(pipeline, store, contexts, result,
+                                                       use_cache)
         except (KeyboardInterrupt, Terminated) as interrupt:
             _record_end(store, contexts, result, "CANCELED", f"interrupted: {interrupt!r}")
             raise
         except Exception as error:  # noqa: BLE001 - whatever broke, the run must not stay RUNNING
-            message = f"the runner failed: {type(error).__name__}: {error}"
+            message = (str(error) if isinstance(error, (StoreError, staging.RootNotWritable))
+                       else f"the runner failed: {type(error).__name__}: {error}")
             _record_end(store, contexts, result, "FAILED", message)
             raise RunnerError(f"run {contexts.run_id}: {message}") from error
         done = {r.component_id for r in result.components}
@@ -100,9 +107,11 @@ class LocalRunner:
 
 def _record_end(store: MetadataStore, contexts: RunContexts, result: RunResult, status: str,
                 message: str) -> None:
-    """Records how an interrupted or broken run ended, if the store still takes writes."""
+    """Records how an interrupted or broken run ended, if the store still takes writes.
+    An execution still open (recording its own end failed) ends with the run."""
     result.status, result.message = status, message
     try:
+        store.end_open_executions(contexts, message, canceled=status == "CANCELED")
         finish_run(store, contexts, result, status, message)
     except Exception:  # noqa: BLE001 - the store itself may be what failed; the original error is raised
         pass

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import time
 import traceback
 from typing import Callable, Protocol
@@ -18,6 +19,7 @@ from pipeline.dsl import Artifact, Component, ComponentError, ExecutionContext
 from pipeline.dsl.component import params_to_dict
 from pipeline.dsl.context import ExecutorOutcome
 from pipeline.metadata import intents
+from pipeline.metadata.guard import StoreError, check_free_space, hint, short_error
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner import recovery, staging
 from pipeline.runner.cache import content_fingerprint
@@ -80,9 +82,21 @@ def execution_properties(component: Component) -> dict[str, object]:
 
 def _failure(component: Component, execution_id: int, started: float,
              error: Exception) -> ComponentResult:
-    message = str(error) if isinstance(error, ComponentError) else f"{type(error).__name__}: {error}"
+    """The failed result, with a one-line error (the traceback keeps the rest)."""
     return ComponentResult(component.id, FAILED, time.time() - started, execution_id,
-                           error=message, traceback=traceback.format_exc())
+                           error=_one_line(error), traceback=traceback.format_exc())
+
+
+def _one_line(error: Exception) -> str:
+    """What the user reads: a ComponentError or StoreError as it is; another error as
+    its type and first line (shutil's list of failed copies: the first), plus what
+    to do if it names a full or read-only disk."""
+    if isinstance(error, (ComponentError, StoreError)):
+        return str(error)
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        return f"copying {error.args[0][0][0]} failed: {error.args[0][0][2]}" + (
+            f" ({advice})" if (advice := hint(str(error.args[0][0][2]))) else "")
+    return short_error(error)
 
 
 def _publish(outputs: dict[str, Artifact], layout: OutputLayout, execution_id: int) -> None:
@@ -102,13 +116,14 @@ def _execute(component: Component, inputs: dict[str, Artifact], store: MetadataS
     point = lambda phase: faults.point(f"{component.id}:{phase}")  # noqa: E731
     spec = component.SPEC
     point("start")
-    outputs = {p.name: p.artifact_type(uri=staging.prepare(layout.staging_uri(execution_id, p.name)))
-               for p in spec.output_ports}
+    staged = lambda name: staging.prepare(layout.staging_uri(execution_id, name))  # noqa: E731
+    outputs = {p.name: p.artifact_type(uri=staged(p.name)) for p in spec.output_ports}
     context = ExecutionContext(
-        contexts.pipeline.name, contexts.run_id, component.id,
-        staging.prepare(layout.staging_uri(execution_id, ".tmp")), beam_args,
+        contexts.pipeline.name, contexts.run_id, component.id, staged(".tmp"), beam_args,
         will_write_external=lambda uri: intents.record_intent(store, execution_id, uri))
     point("executor")
+    if not fs.is_remote(context.tmp_dir):
+        check_free_space(context.tmp_dir, f"the outputs of {component.id}")
     outcome = spec.load_executor()(spec.inputs_type(**inputs), spec.outputs_type(**outputs),
                                    component.params, context) or ExecutorOutcome()
     point("publish")
@@ -141,11 +156,12 @@ def execute_node(component: Component, inputs: dict[str, Artifact], store: Metad
         outcome, outputs = _execute(component, inputs, store, contexts, layout, beam_args,
                                     execution_id, started)
     except Exception as error:  # every failure is recorded, then reported
+        layout.discard(execution_id)  # first: on a full disk, this frees space for the record
         result = _failure(component, execution_id, started, error)
+        listen("finished", component, result)
         store.fail_execution(execution_id, f"{result.error}\n{result.traceback}",
                              {"duration_seconds": result.seconds})
         recovery.roll_back(store, execution_id=execution_id)
-        listen("finished", component, result)
         raise ComponentFailed(result) from error
     except BaseException as interrupt:  # Ctrl-C or SIGTERM: canceled, never left RUNNING
         store.fail_execution(execution_id, f"interrupted ({type(interrupt).__name__})",

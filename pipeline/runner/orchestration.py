@@ -55,8 +55,9 @@ def _reuse(component: Component, inputs: dict[str, Artifact], key: str, store: M
     """Records a CACHED execution if an earlier one with this key left its outputs.
     The earlier outcome stands: if it stopped the pipeline, this one does too."""
     earlier = store.find_cached(component.SPEC.type_name, key)
-    if earlier is None or not outputs_present(earlier.outputs):
-        return None
+    ports = {port.name for port in component.SPEC.output_ports}
+    if earlier is None or set(earlier.outputs) != ports or not outputs_present(earlier.outputs):
+        return None  # nothing to reuse, or a record without all its outputs
     execution_id = store.record_cached_execution(
         contexts, component.SPEC.type_name, component.id, inputs, earlier.outputs,
         {**execution_properties(component), "cache_key": key, "cached_from": earlier.id})

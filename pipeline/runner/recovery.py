@@ -56,6 +56,7 @@ def _remove_atomically(uri: str) -> None:
     if fs.is_remote(uri):
         fs.rmtree(uri)
         return
-    hidden = os.path.join(fs.parent(uri), f".removing-{os.path.basename(uri.rstrip('/'))}-{os.getpid()}")
+    name = os.path.basename(uri.rstrip("/"))
+    hidden = os.path.join(fs.parent(uri), fs.work_name("removing", name))
     os.rename(uri, hidden)
     fs.rmtree(hidden)

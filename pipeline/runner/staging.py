@@ -7,7 +7,10 @@ been moved, so readers that go through ML Metadata never see a partial one.
 """
 from __future__ import annotations
 
+import os
+
 from pipeline import fs
+from pipeline.metadata.guard import os_error_hint
 
 STAGING_DIR = ".staging"
 
@@ -39,3 +42,24 @@ def publish(staged: str, final: str) -> None:
 def discard(root: str, execution_id: int) -> None:
     """Removes whatever a (failed or finished) execution left in staging."""
     fs.rmtree(fs.join(root, STAGING_DIR, str(execution_id)))
+
+
+class RootNotWritable(Exception):
+    """The pipeline root cannot take outputs; the message names it and what to do."""
+
+
+def check_writable(root: str) -> None:
+    """Raises RootNotWritable unless outputs can be staged under a local `root`
+    (a URI is left to the executions: probing a bucket costs a round trip)."""
+    if fs.is_remote(root):
+        return
+    probe = os.path.join(root, STAGING_DIR, f".probe-{os.getpid()}")
+    try:
+        fs.makedirs(fs.parent(probe))
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        advice = os_error_hint(error) or "make it writable or choose another with --root"
+        raise RootNotWritable(f"cannot write to the pipeline root {root} "
+                              f"({error.strerror}): {advice}") from error

@@ -46,7 +46,7 @@ def _by_state(root: str, run_id: str | None = None) -> dict[str, str]:
 
 
 def _versions(root: str) -> list[str]:
-    return sorted(os.listdir(os.path.join(root, "serving", "penguin")))
+    return sorted(n for n in os.listdir(os.path.join(root, "serving", "penguin")) if n.isdigit())
 
 
 def test_unchanged_rerun_is_all_cached_pushes_nothing_and_imports_no_tensorflow(root):

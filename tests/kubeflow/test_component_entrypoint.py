@@ -3,6 +3,10 @@ with input and output locations given on the command line."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -59,3 +63,42 @@ def test_a_task_whose_key_matches_reuses_the_outputs_unless_told_not_to(tmp_path
     assert not os.path.exists(cached_path)  # nothing written: its consumers find run-1's output
     reused = store.run_output(store.start_run("penguin", "run-2", {}), "ExampleGen", "examples")
     assert reused.uri == str(tmp_path / "run-1" / "examples")
+
+
+def _paused_task(tmp_path, action: str) -> subprocess.Popen:
+    """ExampleGen as a Kubeflow task, stopped by a fault point inside its execution."""
+    env = {**os.environ, "MLPIPE_FAULT": f"ExampleGen:executor:{action}",
+           "MLPIPE_FAULT_DIR": str(tmp_path), "MLPIPE_HEARTBEAT_SECONDS": "0.2"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "component", "penguin", "--root",
+         str(tmp_path / "root"), "--id", "ExampleGen", "--run-id", "run-9", "--output",
+         f"examples={tmp_path / 'examples'}"], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_canceled_task_records_its_run_canceled(tmp_path):
+    task = _paused_task(tmp_path, "pause")
+    deadline = time.time() + 120
+    while not (tmp_path / "reached").exists():
+        assert task.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    task.send_signal(signal.SIGTERM)  # what Kubernetes sends a pod of a canceled run
+    _, stderr = task.communicate(timeout=60)
+    assert task.returncode == 143, stderr
+    store = MetadataStore(SqliteConfig(str(tmp_path / "root" / "metadata.sqlite")))
+    assert store.runs("penguin")[0].status == "CANCELED"
+    assert [e.state for e in store.executions("run-9")] == ["CANCELED"]
+
+
+def test_a_killed_task_is_found_abandoned_once_its_heartbeat_stops(tmp_path):
+    task = _paused_task(tmp_path, "kill")
+    task.communicate(timeout=120)
+    assert task.returncode == -signal.SIGKILL
+    time.sleep(2.5)
+    listed = mlpipe("runs", "penguin", "--root", str(tmp_path / "root"),
+                    env={**os.environ, "MLPIPE_ABANDONED_AFTER_SECONDS": "2"})
+    assert "ABANDONED" in listed.stdout, listed.stdout + listed.stderr
+    store = MetadataStore(SqliteConfig(str(tmp_path / "root" / "metadata.sqlite")))
+    [run] = store.runs("penguin")
+    assert "no heartbeat from its Kubeflow task" in run.properties["message"]
+    assert [e.state for e in store.executions("run-9")] == ["CANCELED"]

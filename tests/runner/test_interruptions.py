@@ -16,9 +16,11 @@ import time
 import pytest
 
 from pipeline.metadata import SqliteConfig
-from pipeline.metadata.store import MetadataStore
+from pipeline.metadata.store import RUN_CONTEXT, MetadataStore, RunContexts
 from tests.e2e.helpers import mlpipe
 
+HEARTBEAT_SECONDS = 0.2
+ABANDONED_AFTER_SECONDS = 3.0
 SLOW_PIPELINE = textwrap.dedent('''
     import dataclasses
     import time
@@ -70,7 +72,8 @@ def slow_run(tmp_path):
     marker = tmp_path / "started"
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", str(path), "--root", str(tmp_path / "root"),
-         "--param", f"marker={marker}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--param", f"marker={marker}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "MLPIPE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS)})
     deadline = time.time() + 60
     while not marker.exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)
@@ -118,4 +121,32 @@ def test_a_killed_run_is_marked_abandoned_by_the_next_command(slow_run, tmp_path
     assert run.status == "ABANDONED" and f"pid {process.pid}" in run.properties["message"]
     [execution] = _store(tmp_path).executions(run.run_id)
     assert execution.state == "CANCELED"
+    _completes_next(path, tmp_path)
+
+
+def _pretend_another_machine_ran_it(store: MetadataStore, run_id: str) -> None:
+    """As if the store were shared with another machine (MySQL, a network disk)."""
+    context = store.raw.get_context_by_type_and_name(RUN_CONTEXT, run_id)
+    store.update_run(RunContexts(context, context), {"runner_host": "another-machine"})
+
+
+def test_a_run_of_another_machine_is_abandoned_once_its_heartbeat_stops(slow_run, tmp_path):
+    process, path = slow_run
+    [run] = _store(tmp_path).runs("slow")
+    _pretend_another_machine_ran_it(_store(tmp_path), run.run_id)
+    env = {**os.environ, "MLPIPE_ABANDONED_AFTER_SECONDS": str(ABANDONED_AFTER_SECONDS)}
+    args = ("runs", str(path), "--root", str(tmp_path / "root"))
+    time.sleep(5 * HEARTBEAT_SECONDS)
+    alive = mlpipe(*args, env=env)
+    assert alive.returncode == 0 and "RUNNING" in alive.stdout, alive.stdout  # still beating
+    [run] = _store(tmp_path).runs("slow")
+    assert time.time() - run.properties["heartbeat_time"] < ABANDONED_AFTER_SECONDS
+    process.kill()
+    process.wait(timeout=30)
+    time.sleep(ABANDONED_AFTER_SECONDS + 0.5)
+    dead = mlpipe(*args, env=env)
+    assert dead.returncode == 0 and "ABANDONED" in dead.stdout, dead.stdout
+    [run] = _store(tmp_path).runs("slow")
+    assert f"no heartbeat from pid {process.pid} on another-machine" in run.properties["message"]
+    assert [e.state for e in _store(tmp_path).executions(run.run_id)] == ["CANCELED"]
     _completes_next(path, tmp_path)

@@ -19,6 +19,8 @@ from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import mlpipe
 from tests.support import store_check
 
+pytestmark = pytest.mark.slow
+
 KILLS = [("ExampleGen", "executor"), ("StatisticsGen", "publish"), ("SchemaGen", "record"),
          ("ExampleValidator", "start"), ("Transform", "executor"), ("Trainer", "record"),
          ("Evaluator", "publish"), ("Pusher", "pushed")]

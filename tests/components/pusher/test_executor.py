@@ -42,7 +42,7 @@ def test_blessed_model_is_pushed_under_increasing_versions(tmp_path):
     second = _push(tmp_path, _blessing(tmp_path, True), "p2")
     assert first.get("pushed") == 1
     assert int(second.get("pushed_version")) > int(first.get("pushed_version"))
-    versions = os.listdir(tmp_path / "serving" / "penguin")
+    versions = [n for n in os.listdir(tmp_path / "serving" / "penguin") if n.isdigit()]
     assert sorted(versions) == sorted([str(first.get("pushed_version")), str(second.get("pushed_version"))])
     assert os.path.isfile(os.path.join(str(first.get("pushed_destination")), "saved_model.pb"))
 

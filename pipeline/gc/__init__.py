@@ -1,0 +1,1 @@
+"""`mlpipe gc`: removes what no recorded artifact owns, and old artifacts' files."""
