@@ -30,7 +30,7 @@ setup(
         "kfp-pipeline-spec==0.6.0",
         "palmerpenguins==0.1.6",
     ],
-    # gcp-storage-emulator and cryptography: the fake gs:// bucket of tests/fake_gcs.
+    # gcp-storage-emulator and cryptography: the fake gs:// bucket of tests/support/fake_gcs.
     extras_require={"test": ["pytest", "kubernetes-validate", "PyYAML", "gcp-storage-emulator",
                              "cryptography"]},
     entry_points={"console_scripts": ["mlpipe=pipeline.cli:main"]},

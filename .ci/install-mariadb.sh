@@ -3,7 +3,7 @@
 # (tests/metadata/test_mysql_store.py), if no server binary is there yet.
 #
 # Idempotent and non-interactive. It never starts the service: the tests start
-# their own throwaway server (tests/mysql_server.py). While apt runs, a
+# their own throwaway server (tests/support/mysql_server.py). While apt runs, a
 # temporary policy-rc.d (exit 101 = "action forbidden") stops the package's
 # maintainer scripts from starting mariadb; it is removed afterwards.
 # Needs root (or sudo) and apt-get.

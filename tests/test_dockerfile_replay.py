@@ -1,6 +1,6 @@
 """The Dockerfile, replayed without a Docker engine: the closest check here that the image builds.
 
-tests/dockerfile_replay.py replays each instruction into a temporary folder standing in for the
+tests/support/dockerfile_replay.py replays each instruction into a temporary folder standing in for the
 image's "/": a fresh venv for python:3.11-slim, COPY from this repository (only what is listed,
 minus .dockerignore), RUN with the Dockerfile's ENV.  Then the header's `docker run` example
 runs through the ENTRYPOINT as the image's USER, and must push a model without writing into the
@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.dockerfile_replay import Replay, ReplayError, parse
+from tests.support.dockerfile_replay import Replay, ReplayError, parse
 
 pytestmark = pytest.mark.slow
 

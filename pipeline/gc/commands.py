@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipeline import fs
 from pipeline.compiled import UsageError
-from pipeline.gc.leftovers import Removal, leftovers
-from pipeline.gc.records import PipelineRecords
-from pipeline.gc.retention import Retention, expired
+
+if TYPE_CHECKING:
+    from pipeline.gc.leftovers import Removal
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -37,6 +37,9 @@ def add_commands(commands: argparse._SubParsersAction,
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
+    from pipeline.gc.leftovers import leftovers
+    from pipeline.gc.records import PipelineRecords
+    from pipeline.gc.retention import Retention, expired
     from pipeline.loader import load_pipeline
     from pipeline.metadata.store import MetadataStore
     from pipeline.runner.recovery import recover

@@ -51,7 +51,10 @@ def hint(message: str) -> str:
         return "the file system is read-only: make it writable or choose another path"
     if "Permission denied" in message:
         return "permission denied: make the path writable for this user or choose another"
-    if "database is locked" in message:
+    if "mysql_real_connect failed" in message or "Connection refused" in message:
+        return ("the metadata server does not answer: check that it runs and the host, port "
+                "and credentials, then run again")
+    if "database is locked" in message or "Concurrent writes aborted" in message:
         return "another process holds the store's lock: wait for it, or stop it, and retry"
     return ""
 
@@ -62,6 +65,24 @@ def os_error_hint(error: OSError) -> str:
         errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM) else ""
 
 
+# What ML Metadata raises: its status errors, and RuntimeError when a MySQL
+# connection fails ("mysql_real_connect failed").
+STORE_ERRORS = (mlmd_errors.StatusError, RuntimeError)
+
+
+class Disconnected:
+    """Stands in for a connection that failed and could not be reopened: every use
+    raises StoreError. (ml-metadata 1.16 crashes the process with SIGSEGV when a
+    MySQL connection that failed is used again.)"""
+
+    def __init__(self, config: MetadataConfig):
+        self._config = config
+
+    def __getattr__(self, name: str):
+        raise StoreError(f"ML Metadata at {self._config.describe()} is unreachable: its "
+                         f"connection failed; check that the server runs, then run again")
+
+
 def guarded(method: Method) -> Method:
     """Wraps a MetadataStore write: checks free space first (SQLite); turns an ML
     Metadata error into StoreError after reopening and repairing the store."""
@@ -70,7 +91,7 @@ def guarded(method: Method) -> Method:
         self.check_writable()
         try:
             return method(self, *args, **kwargs)
-        except mlmd_errors.StatusError as error:
+        except STORE_ERRORS as error:
             self.recover_connection()
             what = method.__name__.strip("_").replace("_", " ")
             raise StoreError(f"ML Metadata ({self.config.describe()}) could not {what}: "
@@ -92,6 +113,6 @@ def connect(config: MetadataConfig) -> metadata_store.MetadataStore:
     """A connection; StoreError (one line, with what to do) if the store cannot be opened."""
     try:
         return metadata_store.MetadataStore(config.to_proto())
-    except (mlmd_errors.StatusError, OSError) as error:
+    except (*STORE_ERRORS, OSError) as error:
         raise StoreError(f"cannot open ML Metadata at {config.describe()}: "
                          f"{short_error(error)}") from error

@@ -22,7 +22,7 @@ from pipeline.metadata.records import (CachedExecution, ExecutionRecord, RunReco
 from pipeline.dsl.metadata_config import MetadataConfig, SqliteConfig
 from pipeline.metadata import integrity
 from pipeline.metadata import foreign
-from pipeline.metadata.guard import check_free_space, connect, guarded
+from pipeline.metadata.guard import Disconnected, check_free_space, connect, guarded
 
 # The TFX release whose records these are: TFX reads an artifact without it as a
 # pre-0.29 one and looks for files in other places.
@@ -64,8 +64,9 @@ class MetadataStore:
     def recover_connection(self) -> None:
         """After a failed write: a new connection (the old one may be stuck in a
         transaction) and, for SQLite, the rows the failure left pointing at nothing removed."""
-        self._store = connect(self.config)
+        self._store = Disconnected(self.config)  # never the old one again: it may crash
         self._type_ids.clear()  # a type created in the failed transaction is gone
+        self._store = connect(self.config)
         if isinstance(self.config, SqliteConfig):
             self._repair()
 

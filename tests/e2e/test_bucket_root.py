@@ -1,6 +1,6 @@
 """The penguin pipeline with its root and serving location in a gs:// bucket.
 
-The input CSV is in the bucket too. The bucket is tests/fake_gcs: gcp-storage-emulator on loopback, reached by
+The input CSV is in the bucket too. The bucket is tests/support/fake_gcs: gcp-storage-emulator on loopback, reached by
 TensorFlow's own GCS client (through a TLS proxy) and by Beam's gcsio, so every
 library writes and reads gs:// as it would on Google Cloud. ML Metadata is a
 local SQLite file (MLPIPE_MLMD_SQLITE): SQLite cannot live in a bucket.
@@ -17,7 +17,7 @@ from pipeline.dsl.metadata_config import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import mlpipe, penguin_accuracy
 from tests.conftest import PENGUIN_CSV
-from tests.fake_gcs import PROXY_VARIABLES, FakeGcs
+from tests.support.fake_gcs import PROXY_VARIABLES, FakeGcs
 
 pytestmark = pytest.mark.slow
 ROOT = "gs://mlpipe-test/penguin"

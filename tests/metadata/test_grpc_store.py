@@ -1,6 +1,6 @@
 """The ML Metadata wrapper and a whole pipeline run through MLMD's gRPC API, as on Kubeflow.
 
-The server (tests/mlmd_grpc_server.py) serves ml_metadata.MetadataStoreService
+The server (tests/support/mlmd_grpc_server.py) serves ml_metadata.MetadataStoreService
 from ml-metadata's own store; the pipeline reaches it with ml-metadata's real
 gRPC client, configured the way a deployment configures it
 (MLPIPE_MLMD_GRPC_HOST and _GRPC_PORT).
@@ -19,7 +19,7 @@ from pipeline.metadata import GrpcConfig, SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import STANDARD_OUTPUTS, mlpipe
 from tests.metadata import test_store as sqlite_suite
-from tests.mlmd_grpc_server import MlmdGrpcServer
+from tests.support.mlmd_grpc_server import MlmdGrpcServer
 
 _servers = itertools.count(1)
 

@@ -1,6 +1,6 @@
 """The ML Metadata wrapper and a whole pipeline run, against a real MariaDB server.
 
-One throwaway `mariadbd` (tests/mysql_server.py) serves the module; every test
+One throwaway `mariadbd` (tests/support/mysql_server.py) serves the module; every test
 gets a database of its own, reached over TCP with a user and password, as a
 cluster's metadata store is. Skipped when mariadb-server is not installed
 (`.ci/install-mariadb.sh` installs it; CI runs that first).
@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from tests.mysql_server import SKIP_MESSAGE, MariaDbServer, server_binary
+from tests.support.mysql_server import SKIP_MESSAGE, MariaDbServer, server_binary
 
 if server_binary() is None:
     pytest.skip(SKIP_MESSAGE, allow_module_level=True)
@@ -24,7 +24,10 @@ if server_binary() is None:
 from pipeline.dsl import Model, ModelBlessing  # noqa: E402
 from pipeline.metadata import MySqlConfig  # noqa: E402
 from pipeline.metadata.store import MetadataStore  # noqa: E402
+from tests.e2e.helpers import mlpipe  # noqa: E402
 from tests.metadata import test_store as sqlite_suite  # noqa: E402
+from tests.support.paused_run import run_paused  # noqa: E402
+from tests.support.slow_pipeline import SLOW_PIPELINE  # noqa: E402
 
 StoreFactory = Callable[[], MetadataStore]
 _database_numbers = itertools.count(1)
@@ -185,3 +188,34 @@ def test_penguin_run_is_recorded_in_mysql_with_its_lineage(mysql_config: MySqlCo
     assert [a.id for a in by_type["Schema"]] == [result.output("SchemaGen", "schema").id]
     assert [a.id for a in by_type["TransformGraph"]] == [
         result.output("Transform", "transform_graph").id]
+
+
+# -- c. the database server stops in the middle of a run ----------------------------
+@pytest.mark.slow
+def test_a_store_server_that_stops_mid_run_gives_one_line_and_the_next_run_recovers(tmp_path):
+    """The server is stopped (its data kept) while a run is about to record a
+    component's outputs; the run ends with one line; once the server is back, the
+    next command finds the run abandoned and the next run completes."""
+    path = tmp_path / "slow_pipeline.py"
+    path.write_text(SLOW_PIPELINE)
+    with MariaDbServer() as server:
+        env = {"MLPIPE_MLMD_HOST": server.host, "MLPIPE_MLMD_PORT": str(server.port),
+               "MLPIPE_MLMD_DATABASE": server.database, "MLPIPE_MLMD_USER": server.user,
+               "MLPIPE_MLMD_PASSWORD": server.password}
+        args = ["run", str(path), "--root", str(tmp_path / "root"), "--param", "seconds=0",
+                "--param", f"marker={tmp_path / 'started'}"]
+        failed = run_paused(args, "Slow:record", tmp_path / "sync", server.halt, env)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        [line] = failed.stderr.strip().splitlines()
+        assert line.startswith("mlpipe: error: ") and f"mysql://{server.user}@" in line, line
+        assert "Traceback" not in failed.stdout + failed.stderr
+        server.resume()
+        environ = {**os.environ, **env}
+        listed = mlpipe("runs", str(path), "--root", str(tmp_path / "root"), env=environ)
+        assert "ABANDONED" in listed.stdout, listed.stdout + listed.stderr
+        again = mlpipe(*args, env=environ)
+        assert again.returncode == 0, again.stdout + again.stderr
+        store = MetadataStore(config_for(server, server.database))
+        assert [r.status for r in store.runs("slow")] == ["COMPLETE", "ABANDONED"]
+        assert not [e for r in store.runs("slow") for e in store.executions(r.run_id)
+                    if e.state == "RUNNING"]

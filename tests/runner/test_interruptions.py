@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -18,50 +17,10 @@ import pytest
 from pipeline.metadata import SqliteConfig
 from pipeline.metadata.store import RUN_CONTEXT, MetadataStore, RunContexts
 from tests.e2e.helpers import mlpipe
+from tests.support.slow_pipeline import SLOW_PIPELINE
 
 HEARTBEAT_SECONDS = 0.2
 ABANDONED_AFTER_SECONDS = 3.0
-SLOW_PIPELINE = textwrap.dedent('''
-    import dataclasses
-    import time
-
-    from pipeline.dsl import Component, ComponentSpec, Pipeline
-    from tests.support.toy_ports import GraphPort, Nothing, SchemaPort
-
-
-    @dataclasses.dataclass(frozen=True)
-    class Wait:
-        marker: str
-        seconds: float
-
-
-    def wait(inputs, outputs, params, context):
-        open(params.marker, "w").close()
-        time.sleep(params.seconds)
-
-
-    def after(inputs, outputs, params, context):
-        pass
-
-
-    class Slow(Component):
-        SPEC = ComponentSpec("Slow", Nothing, SchemaPort, Wait, executor=wait)
-
-        def __init__(self, marker, seconds):
-            super().__init__(id=None, inputs={}, params=Wait(marker, seconds))
-
-
-    class After(Component):
-        SPEC = ComponentSpec("After", SchemaPort, GraphPort, Nothing, executor=after)
-
-        def __init__(self, schema):
-            super().__init__(id=None, inputs={"schema": schema}, params=Nothing())
-
-
-    def create_pipeline(root="out", marker="started", seconds: float = 120.0):
-        slow = Slow(marker, seconds)
-        return Pipeline("slow", root, [slow, After(slow.outputs.schema)])
-''')
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Runs gcp-storage-emulator in memory with one bucket: `python -m tests.fake_gcs.emulator PORT BUCKET`.
+"""Runs gcp-storage-emulator in memory with one bucket: `python -m tests.support.fake_gcs.emulator PORT BUCKET`.
 
 One fix for TensorFlow's client: TensorFlow creates a "folder" by uploading an
 empty object, and the emulator fails on an upload without a body.

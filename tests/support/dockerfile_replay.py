@@ -63,7 +63,7 @@ def parse(text: str) -> list[Instruction]:
         pending = ""
         if keyword.upper() not in KNOWN:
             raise ReplayError(f"Dockerfile line {start}: the replay does not know {keyword!r} "
-                              f"(only {', '.join(KNOWN)}); teach tests/dockerfile_replay.py it")
+                              f"(only {', '.join(KNOWN)}); teach tests/support/dockerfile_replay.py it")
         instructions.append(Instruction(start, keyword.upper(), args.strip()))
     if pending:
         raise ReplayError("Dockerfile ends inside a `\\` continuation")

@@ -18,7 +18,7 @@ so Google's auth library (what Beam uses) can authenticate without a network.
 It must run in its own process: some TensorFlow calls wait on the network
 without releasing the GIL, so a proxy thread in the same process would hang.
 
-Usage:  python -m tests.fake_gcs.proxy LISTEN_PORT UPSTREAM_PORT CERT KEY
+Usage:  python -m tests.support.fake_gcs.proxy LISTEN_PORT UPSTREAM_PORT CERT KEY
 """
 import asyncio
 import json

@@ -19,11 +19,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Mapping
 
-from tests.fake_gcs.certs import service_account_info, write_certificates
+from tests.support.fake_gcs.certs import service_account_info, write_certificates
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_REPO = str(Path(__file__).resolve().parents[3])
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "all_proxy")
 
 
@@ -68,7 +69,8 @@ class FakeGcs:
 
     def _start(self, what: str, port: int, arguments: list[str]) -> None:
         log = open(os.path.join(self._folder, f"{what}.log"), "wb")
-        process = subprocess.Popen([sys.executable, "-m", f"tests.fake_gcs.{what}", *arguments],
+        process = subprocess.Popen([sys.executable, "-m", f"tests.support.fake_gcs.{what}",
+                                    *arguments],
                                    cwd=_REPO, stdout=log, stderr=subprocess.STDOUT)
         self._processes.append(process)
         _wait_for(port, process, what)

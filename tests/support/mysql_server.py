@@ -163,6 +163,16 @@ class MariaDbServer:
                 shutil.rmtree(self.base_dir, ignore_errors=True)
                 self.base_dir = None
 
+    def halt(self, timeout: float = 30.0) -> None:
+        """Shuts the server down but keeps its data: a database that crashed or restarts."""
+        if self._process is not None and self._process.poll() is None:
+            self._shutdown(timeout)
+
+    def resume(self) -> None:
+        """Starts a halted server again, on the same port, with its data."""
+        self._launch(port=self.port)
+        self._wait_until_ready(time.monotonic() + self.startup_timeout)
+
     # -- steps ---------------------------------------------------------------
     def _user_options(self) -> list[str]:
         """mariadbd refuses to run as root unless told to; as anyone else it needs nothing."""
@@ -200,8 +210,8 @@ class MariaDbServer:
                 if not lost_port or attempt == attempts:
                     raise
 
-    def _launch(self) -> None:
-        self.port = free_port()
+    def _launch(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.error_log.unlink(missing_ok=True)
         with open(self._path("stdout.log"), "wb") as output:
             self._process = subprocess.Popen(self._server_command(), stdout=output,

@@ -1,4 +1,4 @@
-"""An ML Metadata gRPC service for the tests: `python -m tests.mlmd_grpc_server PORT SQLITE_FILE`.
+"""An ML Metadata gRPC service for the tests: `python -m tests.support.mlmd_grpc_server PORT SQLITE_FILE`.
 
 Kubeflow deploys `metadata-grpc-service`, MLMD's C++ `metadata_store_server`,
 which no package installable here ships. This serves the same gRPC API
@@ -14,12 +14,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from concurrent import futures
 
 import grpc
 
 SERVICE = "ml_metadata.MetadataStoreService"
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REPO = str(Path(__file__).resolve().parents[2])
 
 
 def _handlers(store) -> grpc.GenericRpcHandler:
@@ -83,7 +84,8 @@ class MlmdGrpcServer:
 
     def __enter__(self) -> "MlmdGrpcServer":
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.mlmd_grpc_server", str(self.port), self.sqlite_file],
+            [sys.executable, "-m", "tests.support.mlmd_grpc_server", str(self.port),
+             self.sqlite_file],
             cwd=_REPO)
         deadline = time.time() + 60
         while time.time() < deadline:
