@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a pipeline end to end on this machine")
     _add_pipeline_args(run)
-    run.add_argument("--data", dest="data_path", help="input CSV file or folder")
+    run.add_argument("--data", dest="data_path",
+                     help="input CSV file or folder, or a pattern with spans: "
+                          "'data/span-{SPAN}/*.csv', 'data/{YYYY}-{MM}-{DD}/*.csv'")
+    run.add_argument("--span", type=int, help="the span of a --data pattern to ingest "
+                                              "(default: the newest)")
     run.add_argument("--serving-dir", help="where Pusher puts blessed models")
     run.add_argument("--no-cache", action="store_true",
                      help="execute every component, even where earlier outputs could be reused")
@@ -81,12 +85,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     params = pairs(args.param, "--param")
     if is_compiled(args.pipeline):
-        if args.root or args.data_path or args.serving_dir or args.beam_args:
+        if args.root or args.data_path or args.serving_dir or args.beam_args or args.span:
             raise UsageError("a compiled pipeline takes its settings as --param NAME=VALUE")
         compiled, values = read_compiled(args.pipeline), params
         pipeline = materialize(compiled, values)
     else:
         pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
+                                 span=args.span,
                                  serving_dir=args.serving_dir, beam_args=tuple(args.beam_args),
                                  **params)
         compiled, values = pipeline, None

@@ -38,3 +38,20 @@ def test_option_the_pipeline_does_not_take_is_refused(tmp_path):
 def test_python_dash_m_pipeline_is_mlpipe():
     completed = mlpipe("--help")
     assert completed.returncode == 0 and "run" in completed.stdout and "runs" in completed.stdout
+
+
+def test_span_for_a_pipeline_without_spans_is_refused(tmp_path):
+    path = tmp_path / "fixed_pipeline.py"
+    path.write_text("def create_pipeline(root=None):\n    raise AssertionError('not reached')\n")
+    completed = mlpipe("run", str(path), "--span", "3")
+    assert completed.returncode == 2
+    assert "create_pipeline() takes no span argument; it takes: root" in completed.stderr
+
+
+def test_a_data_pattern_that_matches_nothing_fails_at_example_gen_and_pushes_nothing(tmp_path):
+    pattern = str(tmp_path / "data" / "span-{SPAN}" / "*.csv")
+    completed = mlpipe("run", "--root", str(tmp_path / "root"), "--data", pattern)
+    assert completed.returncode == 1
+    assert f"ExampleGen failed: no input matches '{pattern}'" in completed.stdout
+    assert "nothing pushed: ExampleGen failed" in completed.stdout
+    assert "Traceback" not in completed.stdout + completed.stderr

@@ -21,7 +21,10 @@ class ExampleGenOutputs:
 
 @dataclasses.dataclass(frozen=True)
 class ExampleGenParams:
-    """`input_path` is a CSV file or a folder of CSV files sharing one header.
+    """`input_path` is a CSV file or a folder of CSV files sharing one header, or a
+    pattern with spans (`data/span-{SPAN}/*.csv`, see `spans`): then `span` picks
+    one (default: the newest). The Examples artifact records the span (0 for a
+    plain path) and the version.
 
     `eval_fraction` of the rows go to the eval split, chosen by a hash of the
     row (or of `split_key`'s value, so that rows sharing a key share a split).
@@ -34,7 +37,7 @@ class ExampleGenParams:
     eval_fraction: float = 0.2
     split_key: str | None = None
     column_types: Mapping[str, str] | None = None
-    span: int = 0
+    span: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.eval_fraction < 1.0:
@@ -46,14 +49,21 @@ class ExampleGenParams:
 
 
 class ExampleGen(Component):
+    """Reads CSV input into gzipped TFRecord tf.Examples, split train/eval by hash.
+
+    Example:
+        ExampleGen("data/span-{SPAN}/*.csv", column_types={"species": "int"})
+        # ingests the newest span; span=3 ingests span 3
+    """
+
     SPEC = ComponentSpec("ExampleGen", ExampleGenInputs, ExampleGenOutputs, ExampleGenParams,
                          executor="components.example_gen.executor:execute",
-                         location_params=("input_path",),
+                         location_params=("input_path", "span"),
                          content_fingerprint="components.example_gen.csv_reader:input_fingerprint")
 
     def __init__(self, input_path: str, *, eval_fraction: float = 0.2,
                  split_key: str | None = None, column_types: Mapping[str, str] | None = None,
-                 span: int = 0, id: str | None = None,
+                 span: int | None = None, id: str | None = None,
                  enable_cache: bool = True):
         params = ExampleGenParams(str(input_path), eval_fraction, split_key,
                                   dict(column_types) if column_types else None, span)

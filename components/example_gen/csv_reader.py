@@ -8,6 +8,8 @@ from typing import Mapping
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from components.example_gen import spans
+from components.example_gen.spans import SpanSelection
 from pipeline import fs
 from pipeline.dsl import ComponentError
 
@@ -41,9 +43,21 @@ def fingerprint(files: list[str]) -> str:
     return digest.hexdigest()
 
 
+def input_files(input_path: str, span: int | None) -> tuple[SpanSelection, list[str]]:
+    """The span to ingest and its CSV files: the newest (or the given) span of a
+    pattern with span specs (see `spans`); span 0 (or `span`) of a plain path."""
+    if not spans.has_spec(input_path):
+        return SpanSelection(span or 0, None, (input_path,)), list_csv_files(input_path)
+    selection = spans.select(input_path, span)
+    return selection, [f for path in selection.paths for f in list_csv_files(path)]
+
+
 def input_fingerprint(params) -> str:
-    """The content fingerprint of ExampleGen's input (its cache key's data part)."""
-    return fingerprint(list_csv_files(params.input_path))
+    """The content fingerprint of ExampleGen's input (its cache key's data part):
+    the selected span and version, and the content of their files. So a span
+    ingested before with the same content is a cache hit, and a new span is not."""
+    selection, files = input_files(params.input_path, params.span)
+    return f"span={selection.span};version={selection.version};{fingerprint(files)}"
 
 
 def _header(path: str) -> list[str]:

@@ -74,7 +74,7 @@ def write_records(path: str, records: list[bytes]) -> None:
 
 def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: ExampleGenParams,
             context: ExecutionContext) -> ExecutorOutcome:
-    files = csv_reader.list_csv_files(params.input_path)
+    selection, files = csv_reader.input_files(params.input_path, params.span)
     table = csv_reader.read_all(files, params.column_types)
     examples = encode(table)
     keys = row_keys(table, params.split_key)
@@ -89,14 +89,19 @@ def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: Exampl
                                    f"{splits.RECORD_FILE_PREFIX}-00000-of-00001.gz"), records)
     artifact = outputs.examples
     artifact.split_names = list(by_split)
-    artifact.set("span", params.span)
+    artifact.set("span", selection.span)
     # TFX's ExampleGen records these as custom properties too; its readers look there.
-    artifact.custom_properties.update(span=params.span, file_format=artifact.FILE_FORMAT,
+    artifact.custom_properties.update(span=selection.span, file_format=artifact.FILE_FORMAT,
                                       payload_format=artifact.PAYLOAD_FORMAT)
+    if selection.version is not None:
+        artifact.set("version", selection.version)
+        artifact.custom_properties["version"] = selection.version
     artifact.set("input_paths", ",".join(fs.absolute(f) for f in files))
     artifact.set("input_fingerprint", csv_reader.fingerprint(files))
     artifact.set("columns", ",".join(table.schema.names))
     for split, records in by_split.items():
         artifact.set(f"num_rows_{split}", len(records))
-    return ExecutorOutcome(summary=f"{len(examples)} rows from {len(files)} file(s): "
+    span = f"span {selection.span}" + (f" version {selection.version}"
+                                       if selection.version is not None else "")
+    return ExecutorOutcome(summary=f"{span}: {len(examples)} rows from {len(files)} file(s): "
                            + ", ".join(f"{s} {len(r)}" for s, r in by_split.items()))

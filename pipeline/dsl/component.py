@@ -55,9 +55,10 @@ class ComponentSpec:
     executor: str | Callable[..., Any]  # "package.module:function", or the function itself
     uses_beam: bool = False
     can_halt: bool = False  # may stop the pipeline: what follows must wait for it
-    # Caching: parameters that name a place rather than content (left out of the
-    # cache key), and "module:function" giving the content fingerprint of what
-    # they point at (e.g. ExampleGen's input files), computed without running.
+    # Caching: parameters that name or select the input rather than describe the
+    # work (a path, a span: left out of the cache key), and "module:function" giving
+    # the content fingerprint of what they select (e.g. ExampleGen's input files
+    # and span), computed without running.
     location_params: tuple[str, ...] = ()
     content_fingerprint: str | None = None
     # Parameters naming a file that ships with the pipeline (a module file, a

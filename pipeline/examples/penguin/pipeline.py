@@ -33,10 +33,11 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     serving_dir: str | None = None, metadata: MetadataConfig | None = None,
                     beam_args: Sequence[str] = (), accuracy_threshold: float = 0.9,
                     train_steps: int = 400, fail_on_anomalies: bool = True,
-                    trainer_module_file: str | None = None) -> Pipeline:
+                    trainer_module_file: str | None = None,
+                    span: int | None = None) -> Pipeline:
     """The eight-component penguin pipeline; every argument has a working default."""
     root = root or default_root(NAME)
-    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES)
+    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES, span=span)
     statistics_gen = StatisticsGen(example_gen.outputs.examples)
     schema_gen = SchemaGen(statistics_gen.outputs.statistics, schema_file=SCHEMA_FILE)
     example_validator = ExampleValidator(statistics_gen.outputs.statistics,

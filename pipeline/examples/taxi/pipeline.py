@@ -37,10 +37,11 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     serving_dir: str | None = None, metadata: MetadataConfig | None = None,
                     beam_args: Sequence[str] = (), accuracy_threshold: float = 0.8,
                     auc_threshold: float = 0.85, train_steps: int = 500,
-                    fail_on_anomalies: bool = True) -> Pipeline:
+                    fail_on_anomalies: bool = True,
+                    span: int | None = None) -> Pipeline:
     """The eight-component taxi pipeline; every argument has a working default."""
     root = root or default_root(NAME)
-    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES)
+    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES, span=span)
     statistics_gen = StatisticsGen(example_gen.outputs.examples)
     schema_gen = SchemaGen(statistics_gen.outputs.statistics, schema_file=SCHEMA_FILE)
     example_validator = ExampleValidator(statistics_gen.outputs.statistics,
