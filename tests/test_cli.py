@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.e2e.helpers import mlpipe
 
 
@@ -27,25 +29,24 @@ def test_pipeline_file_without_create_pipeline(tmp_path):
     assert "defines no create_pipeline() function" in completed.stderr
 
 
-def test_option_the_pipeline_does_not_take_is_refused(tmp_path):
+def _run_fixed_pipeline(tmp_path, *options: str):
+    """`mlpipe run` of a pipeline whose create_pipeline() takes only `root`."""
     path = tmp_path / "fixed_pipeline.py"
     path.write_text("def create_pipeline(root=None):\n    raise AssertionError('not reached')\n")
-    completed = mlpipe("run", str(path), "--data", "x.csv")
+    return mlpipe("run", str(path), *options)
+
+
+@pytest.mark.parametrize("options, argument", [(("--data", "x.csv"), "data_path"),
+                                               (("--span", "3"), "span")])
+def test_option_the_pipeline_does_not_take_is_refused(tmp_path, options, argument):
+    completed = _run_fixed_pipeline(tmp_path, *options)
     assert completed.returncode == 2
-    assert "create_pipeline() takes no data_path argument; it takes: root" in completed.stderr
+    assert f"create_pipeline() takes no {argument} argument; it takes: root" in completed.stderr
 
 
 def test_python_dash_m_pipeline_is_mlpipe():
     completed = mlpipe("--help")
     assert completed.returncode == 0 and "run" in completed.stdout and "runs" in completed.stdout
-
-
-def test_span_for_a_pipeline_without_spans_is_refused(tmp_path):
-    path = tmp_path / "fixed_pipeline.py"
-    path.write_text("def create_pipeline(root=None):\n    raise AssertionError('not reached')\n")
-    completed = mlpipe("run", str(path), "--span", "3")
-    assert completed.returncode == 2
-    assert "create_pipeline() takes no span argument; it takes: root" in completed.stderr
 
 
 def test_a_data_pattern_that_matches_nothing_fails_at_example_gen_and_pushes_nothing(tmp_path):
