@@ -1,5 +1,6 @@
-"""The eight standard components. Importing this package imports no TensorFlow:
+"""The eight standard components, and DriftValidator. Importing this package imports no TensorFlow:
 executors are loaded only when a component runs."""
+from components.drift_validator.component import DriftValidator
 from components.evaluator.component import Evaluator, MetricThreshold
 from components.example_gen.component import ExampleGen
 from components.example_validator.component import ExampleValidator
@@ -9,5 +10,5 @@ from components.statistics_gen.component import StatisticsGen
 from components.trainer.component import Trainer
 from components.transform.component import Transform
 
-__all__ = ["Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator", "Pusher",
+__all__ = ["DriftValidator", "Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator", "Pusher",
            "SchemaGen", "StatisticsGen", "Trainer", "Transform"]

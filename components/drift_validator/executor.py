@@ -68,8 +68,8 @@ def execute(inputs: DriftValidatorInputs, outputs: DriftValidatorOutputs,
         fs.write_bytes(report.anomalies_file(params.split), b"")
         report.set("drifted", 0)
         report.set("drift_distances", "{}")
-        return ExecutorOutcome(summary="no baseline statistics (no model serving yet): "
-                                       "nothing to compare")
+        return ExecutorOutcome(summary="no baseline statistics (no model serving yet, or it "
+                                       "was trained on this very data): nothing to compare")
     schema = with_comparators(tfdv.load_schema_text(inputs.schema.schema_file), params)
     anomalies = tfdv.validate_statistics(
         _load_stats(inputs.statistics, params.split, "new"), schema,

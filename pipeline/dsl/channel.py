@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from pipeline.dsl.artifact import Artifact, Model
+from pipeline.dsl.artifact import Artifact, ExampleStatistics, Model
 
 if TYPE_CHECKING:
     from pipeline.dsl.component import Component
@@ -39,6 +39,16 @@ class LatestBlessedModel:
 
     artifact_type: type[Artifact] = Model
     candidate_input: str = "model"
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingModelStatistics:
+    """Resolves, at run time, to the statistics of the data that trained the model
+    now serving (the newest push of the same pipeline), found through its lineage
+    in ML Metadata; to nothing before the first push. What drift is measured against."""
+
+    artifact_type: type[Artifact] = ExampleStatistics
+    RESOLVER = "serving_model_statistics"  # its name in the compiled pipeline
 
 
 class Outputs:

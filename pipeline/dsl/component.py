@@ -14,9 +14,9 @@ import typing
 from typing import Any, Callable, ClassVar, Union
 
 from pipeline.dsl.artifact import Artifact
-from pipeline.dsl.channel import Channel, LatestBlessedModel, Outputs
+from pipeline.dsl.channel import Channel, LatestBlessedModel, Outputs, ServingModelStatistics
 
-InputSource = Union[Channel, LatestBlessedModel]
+InputSource = Union[Channel, LatestBlessedModel, ServingModelStatistics]
 
 
 @dataclasses.dataclass(frozen=True)

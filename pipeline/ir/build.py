@@ -9,7 +9,7 @@ from typing import Any
 from pipeline import fs
 from pipeline.code.user_code import (CodeRef, CodeReferenceError, check_resolvable, reference,
                                      user_modules)
-from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline
+from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline, ServingModelStatistics
 from pipeline.ir.metadata import metadata_to_dict
 from pipeline.ir.model import InputIR, NodeIR, PipelineIR, UserFile
 from pipeline.ir.params import params_to_dict
@@ -64,8 +64,10 @@ def _input(component: Component, name: str, source: Any) -> InputIR:
         return InputIR(type_name, producer=source.producer.id, output=source.output_name)
     if isinstance(source, LatestBlessedModel):
         return InputIR(type_name, latest_blessed=source.candidate_input)
+    if isinstance(source, ServingModelStatistics):
+        return InputIR(type_name, resolver=source.RESOLVER)
     raise CompileError(f"component {component.id}: input {name!r} is {source!r}, "
-                       f"neither a channel nor LatestBlessedModel")
+                       f"neither a channel nor resolved from ML Metadata")
 
 
 def _embed(path: str, files: dict[str, UserFile], where: str) -> str:

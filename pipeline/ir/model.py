@@ -29,13 +29,16 @@ class IRFormatError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class InputIR:
-    """Where one input comes from: another node's output, or the newest blessed
-    model in ML Metadata (`latest_blessed` names the candidate input it excludes)."""
+    """Where one input comes from: another node's output, the newest blessed
+    model in ML Metadata (`latest_blessed` names the candidate input it excludes),
+    or another artifact ML Metadata resolves at run time (`resolver`, e.g.
+    "serving_model_statistics")."""
 
     type: str
     producer: str | None = None
     output: str | None = None
     latest_blessed: str | None = None
+    resolver: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

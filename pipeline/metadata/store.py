@@ -182,6 +182,11 @@ class MetadataStore:
                            "pipeline_name": contexts.pipeline.name, **properties}.items():
             set_value(execution.custom_properties[key], value)
         ids = [a.id for a in [*inputs.values(), *outputs.values()]]
+        if len(set(ids)) < len(ids):
+            ports = sorted(n for n, a in {**inputs, **outputs}.items() if ids.count(a.id) > 1)
+            raise ValueError(f"{component_id}: {', '.join(ports)} are the same artifact; ML "
+                             f"Metadata records one event per artifact and execution, so wire "
+                             f"each input to a different artifact")
         protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)} if ids else {}
         pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
         pairs += [(protos[a.id], self._event(pb.Event.OUTPUT, n)) for n, a in outputs.items()]

@@ -10,7 +10,8 @@ import time
 from typing import Mapping
 
 from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
-                          Pipeline, PushedModel)
+                          Pipeline, PushedModel, ServingModelStatistics)
+from pipeline.metadata import resolvers
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.cache import cache_key, outputs_present
 from pipeline.runner.node import Listener, OutputLayout, execute_node, execution_properties
@@ -20,13 +21,17 @@ from pipeline.runner.results import CACHED, ComponentResult, RunResult
 def resolve_inputs(pipeline: Pipeline, component: Component, store: MetadataStore,
                    produced: Mapping[tuple[str, str], Artifact]) -> dict[str, Artifact]:
     """The component's input artifacts: upstream outputs of this run (by producer id
-    and output name), and `LatestBlessedModel` sources looked up in ML Metadata
-    (absent on a first run)."""
+    and output name), and `LatestBlessedModel` and `ServingModelStatistics` sources
+    looked up in ML Metadata (absent on a first run)."""
     resolved: dict[str, Artifact] = {}
     for name, source in component.inputs.items():
         if isinstance(source, Channel):
             resolved[name] = produced[(source.producer.id, source.output_name)]
     for name, source in component.inputs.items():
+        if isinstance(source, ServingModelStatistics):  # data is never its own baseline
+            statistics = resolvers.serving_model_statistics(store, pipeline.name)
+            if statistics is not None and statistics.id not in {a.id for a in resolved.values()}:
+                resolved[name] = statistics
         if isinstance(source, LatestBlessedModel):
             baseline = store.latest_blessed_model(pipeline.name,
                                                   excluding=resolved.get(source.candidate_input))

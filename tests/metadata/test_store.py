@@ -1,6 +1,7 @@
 """The ML Metadata wrapper, against a real SQLite-backed store."""
 from __future__ import annotations
 
+import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl import Examples, Model, ModelBlessing
@@ -92,3 +93,14 @@ def test_deployment_environment_selects_the_metadata_connection():
     assert grpc.to_proto().port == 8080
     sqlite = metadata_from_env({"MLPIPE_MLMD_SQLITE": "/var/mlpipe/metadata.sqlite"})
     assert sqlite.path == "/var/mlpipe/metadata.sqlite"
+
+
+def test_one_artifact_wired_to_two_inputs_is_refused_with_the_port_names(tmp_path):
+    store = _store(tmp_path)
+    run = store.start_run("pipe", "run-1", {})
+    gen_id = store.start_execution(run, "ExampleGen", "ExampleGen", {}, {})
+    examples = Examples(uri="/data/examples")
+    store.complete_execution(gen_id, {"examples": examples}, {})
+    with pytest.raises(ValueError, match="Compare: baseline, examples are the same artifact"):
+        store.start_execution(run, "Compare", "Compare",
+                              {"examples": examples, "baseline": examples}, {})

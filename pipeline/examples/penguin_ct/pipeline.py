@@ -1,0 +1,44 @@
+"""The penguin pipeline for continuous training: it ingests the newest span of a
+data pattern and measures how far that span drifted from the data that trained
+the model now serving, before training on it.
+
+    mlpipe run pipeline/examples/penguin_ct/pipeline.py --data 'penguins/span-{SPAN}/*.csv'
+
+Every run retrains for now; the drift report (DriftValidator's output, recorded
+in ML Metadata with the distance per feature) is the evidence a retraining
+policy decides on.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from components import DriftValidator
+from components.drift_validator.component import DEFAULT_DRIFT_THRESHOLD
+from pipeline.defaults import default_root
+from pipeline.dsl import Pipeline, ServingModelStatistics
+from pipeline.dsl.metadata_config import MetadataConfig
+from pipeline.examples.penguin import pipeline as penguin
+
+NAME = "penguin_ct"
+# Not compared: the survey year changes with every span by design.
+NOT_COMPARED = ("year",)
+
+
+def create_pipeline(root: str | None = None, data_path: str | None = None,
+                    span: int | None = None, serving_dir: str | None = None,
+                    metadata: MetadataConfig | None = None, beam_args: Sequence[str] = (),
+                    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+                    accuracy_threshold: float = 0.9, train_steps: int = 400) -> Pipeline:
+    """Penguin's eight components plus a DriftValidator against the serving model's data."""
+    root = root or default_root(NAME)
+    base = penguin.create_pipeline(root=root, data_path=data_path, span=span,
+                                   serving_dir=serving_dir, metadata=metadata,
+                                   beam_args=beam_args, accuracy_threshold=accuracy_threshold,
+                                   train_steps=train_steps)
+    drift = DriftValidator(base.component("StatisticsGen").outputs.statistics,
+                           base.component("SchemaGen").outputs.schema,
+                           baseline_statistics=ServingModelStatistics(),
+                           default_threshold=drift_threshold, skip_features=NOT_COMPARED)
+    components = list(base.components)
+    components.insert(components.index(base.component("ExampleValidator")) + 1, drift)
+    return Pipeline(NAME, root, components, metadata=metadata, beam_args=beam_args)

@@ -1,0 +1,44 @@
+"""Artifacts an input resolves to at run time through ML Metadata, not through a
+channel of this run: the statistics of the data that trained the serving model."""
+from __future__ import annotations
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline.dsl.artifact import Artifact, ExampleStatistics, PushedModel
+from pipeline.metadata.store import PIPELINE_CONTEXT, MetadataStore
+from pipeline.metadata.values import read_value
+
+
+def serving_push(store: MetadataStore, pipeline_name: str) -> pb.Artifact | None:
+    """The pipeline's newest LIVE PushedModel that was pushed (the model serving)."""
+    context = store.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
+    if context is None:
+        return None
+    pushed = [a for a in store.raw.get_artifacts_by_type(PushedModel.TYPE_NAME)
+              if a.state == pb.Artifact.LIVE and "pushed" in a.custom_properties
+              and read_value(a.custom_properties["pushed"]) == 1]
+    in_pipeline = {a.id for a in store.raw.get_artifacts_by_context(context.id)}
+    candidates = [a for a in pushed if a.id in in_pipeline]
+    return max(candidates, key=lambda a: (a.create_time_since_epoch, a.id)) if candidates else None
+
+
+def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The statistics nearest upstream of the serving model in its lineage (those of
+    the data its schema and training came from); None before the first push."""
+    served = serving_push(store, pipeline_name)
+    if served is None:
+        return None
+    statistics_type = store.raw.get_artifact_type(ExampleStatistics.TYPE_NAME).id
+    frontier, seen = {served.id}, {served.id}
+    while frontier:
+        producers = {e.execution_id for e in store.raw.get_events_by_artifact_ids(list(frontier))
+                     if e.type == pb.Event.OUTPUT}
+        inputs = {e.artifact_id for e in store.raw.get_events_by_execution_ids(list(producers))
+                  if e.type == pb.Event.INPUT} - seen
+        found = [a for a in store.raw.get_artifacts_by_id(list(inputs))
+                 if a.type_id == statistics_type and a.state == pb.Artifact.LIVE]
+        if found:
+            return store.to_artifact(max(found, key=lambda a: a.id))
+        seen |= inputs
+        frontier = inputs
+    return None

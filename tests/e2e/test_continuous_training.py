@@ -1,0 +1,92 @@
+"""Spans arriving over time into the continuous-training penguin pipeline: each run
+ingests the newest span, measures drift against the data that trained the model
+then serving, records it, and its pushed model's lineage reaches its span.
+
+Spans are generated from the penguins: span 1 and 2 from the same distribution,
+span 3 drifted (Biscoe birds only, 600 g heavier)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline.lineage.graph import resolve_artifact, upstream
+from pipeline.metadata import SqliteConfig
+from pipeline.metadata.store import MetadataStore
+from tests.e2e.helpers import events_by_execution, mlpipe
+from tests.support import penguin_spans
+
+pytestmark = pytest.mark.slow
+PIPELINE = "pipeline/examples/penguin_ct/pipeline.py"
+SPANS = {1: penguin_spans.same_distribution(seed=1), 2: penguin_spans.same_distribution(seed=2),
+         3: penguin_spans.drifted()}
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """One run per arriving span, then a rerun with nothing new; the runs' outputs."""
+    base = tmp_path_factory.mktemp("ct")
+    args = ("run", PIPELINE, "--root", str(base / "root"),
+            "--data", str(base / "data" / "span-{SPAN}" / "*.csv"))
+    runs = []
+    for span, rows in SPANS.items():
+        penguin_spans.write_span(base / "data", span, rows)
+        runs.append(mlpipe(*args))
+        assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
+    runs.append(mlpipe(*args))
+    store = MetadataStore(SqliteConfig(str(base / "root" / "metadata.sqlite")))
+    return store, runs
+
+
+def _drift(store: MetadataStore, run_id: str):
+    [drift] = [e for e in store.executions(run_id) if e.component_id == "DriftValidator"]
+    [report] = [store.artifact(ev.artifact_id) for ev in store.events([drift.id])
+                if ev.type == pb.Event.OUTPUT]
+    return drift, report
+
+
+def test_each_run_ingests_the_newest_span(history):
+    store, _ = history
+    runs = list(reversed(store.runs("penguin_ct")))
+    spans = []
+    for run in runs:
+        [examples] = [store.artifact(ev.artifact_id) for ev in store.events(
+            [e.id for e in store.executions(run.run_id) if e.component_id == "ExampleGen"])
+            if ev.type == pb.Event.OUTPUT]
+        spans.append(examples.get("span"))
+    assert spans == [1, 2, 3, 3]
+
+
+def test_drift_is_measured_against_the_serving_models_data_and_named(history):
+    store, runs = history
+    first, second, third, _ = reversed(store.runs("penguin_ct"))
+    _, report = _drift(store, first.run_id)
+    assert report.get("drifted") == 0 and "no baseline" in runs[0].stdout
+    _, report = _drift(store, second.run_id)
+    assert report.get("drifted") == 0 and report.get("baseline_span") == 1
+    execution, report = _drift(store, third.run_id)
+    assert report.get("drifted") == 1 and report.get("baseline_span") == 2
+    assert {"island", "body_mass_g"} <= set(report.get("drifted_features").split(","))
+    distances = json.loads(report.get("drift_distances"))
+    assert distances["island"]["measure"] == "L-infinity" and distances["island"]["distance"] > 0.3
+    assert "drift: " in runs[2].stdout and "island" in runs[2].stdout
+    linked = events_by_execution(store, third.run_id)["DriftValidator"]["INPUT"]
+    assert set(linked) == {"statistics", "schema", "baseline_statistics"}
+
+
+def test_a_rerun_without_a_new_span_reuses_what_it_can_and_trains_nothing(history):
+    store, runs = history
+    rerun = runs[-1].stdout
+    assert rerun.count(" cached ") == 8, rerun
+    # The serving model was trained on this very span: no baseline to compare with.
+    assert "DriftValidator    ran" in rerun and "no baseline" in rerun
+    _, report = _drift(store, store.runs("penguin_ct")[0].run_id)
+    assert report.get("drifted") == 0
+
+
+def test_the_pushed_models_lineage_reaches_the_span_that_trained_it(history):
+    store, _ = history
+    graph = upstream(store, resolve_artifact(store, "penguin_ct", "latest-pushed"))
+    spans = {n.properties.get("span") for n in graph.nodes.values() if n.type_name == "Examples"}
+    assert 3 in spans
