@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "pipeline (.json) (repeatable)")
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
+    runs.add_argument("--json", action="store_true",
+                      help="print the runs as JSON (status, span, drift, pushed version)")
     add_kubeflow_commands(commands, _add_pipeline_args)
     add_gc_commands(commands, _add_pipeline_args)
     add_report_commands(commands)
@@ -104,30 +107,36 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from pipeline.metadata.store import MetadataStore
+    from pipeline.lineage.runs import describe_run, drift_words
     from pipeline.metadata.guard import StoreError
+    from pipeline.metadata.store import MetadataStore
     from pipeline.runner.recovery import recover
 
     pipeline = load_pipeline(args.pipeline, root=args.root)
-    runs = []
+    runs, store = [], None
     if pipeline.metadata.exists():
         store = MetadataStore(pipeline.metadata)
         try:
             for note in recover(store, pipeline.name):  # a killed run's process is gone: say so
-                print(f"mlpipe: {note}")
+                print(f"mlpipe: {note}", file=sys.stderr if args.json else sys.stdout)
         except StoreError as error:  # a full or read-only disk: still list what is recorded
             print(f"mlpipe: could not update the records of dead runs: {error}", file=sys.stderr)
         runs = store.runs(pipeline.name)
-    if not runs:
+    rows = [describe_run(store, run) for run in runs] if store else []
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
         return 0
-    print(f"{'RUN':<40} {'STARTED':<19} {'STATUS':<9} PUSHED VERSION")
-    for run in runs:
-        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-        pushed = run.properties.get("pushed_version")
-        if pushed is None and "serving_version" in run.properties:
-            pushed = f"(none new; {run.properties['serving_version']} serving)"
-        print(f"{run.run_id:<40} {started:<19} {run.status:<9} {pushed or '-'}")
+    print(f"{'RUN':<40} {'STARTED':<19} {'STATUS':<9} {'SPAN':>5}  {'DRIFT':<30} PUSHED VERSION")
+    for row in rows:
+        pushed = row["pushed_version"]
+        if pushed is None and row["serving_version"] is not None:
+            pushed = f"(none new; {row['serving_version']} serving)"
+        span = "-" if row["span"] is None else str(row["span"])
+        print(f"{row['run_id']:<40} {row['started'].replace('T', ' '):<19} {row['status']:<9} "
+              f"{span:>5}  {drift_words(row['drift']):<30} {pushed or '-'}")
     return 0
 
 
@@ -154,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlpipe: interrupted (Ctrl-C); the run is recorded CANCELED", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mlpipe runs --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Terminated:
         print("mlpipe: terminated (SIGTERM); the run is recorded CANCELED", file=sys.stderr)
         return 143

@@ -36,7 +36,9 @@ def history(tmp_path_factory):
         assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
     runs.append(mlpipe(*args))
     store = MetadataStore(SqliteConfig(str(base / "root" / "metadata.sqlite")))
-    return store, runs
+    listed = mlpipe("runs", PIPELINE, "--root", str(base / "root"), "--json")
+    table = mlpipe("runs", PIPELINE, "--root", str(base / "root"))
+    return store, runs + [listed, table]
 
 
 def _drift(store: MetadataStore, run_id: str):
@@ -77,7 +79,7 @@ def test_drift_is_measured_against_the_serving_models_data_and_named(history):
 
 def test_a_rerun_without_a_new_span_reuses_what_it_can_and_trains_nothing(history):
     store, runs = history
-    rerun = runs[-1].stdout
+    rerun = runs[3].stdout
     assert rerun.count(" cached ") == 8, rerun
     # The serving model was trained on this very span: no baseline to compare with.
     assert "DriftValidator    ran" in rerun and "no baseline" in rerun
@@ -90,3 +92,20 @@ def test_the_pushed_models_lineage_reaches_the_span_that_trained_it(history):
     graph = upstream(store, resolve_artifact(store, "penguin_ct", "latest-pushed"))
     spans = {n.properties.get("span") for n in graph.nodes.values() if n.type_name == "Examples"}
     assert 3 in spans
+
+
+def test_runs_lists_span_and_drift_for_people_and_for_scripts(history):
+    _, runs = history
+    listed, table = runs[-2], runs[-1]
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [r["span"] for r in rows] == [3, 3, 2, 1]
+    assert [r["status"] for r in rows] == ["COMPLETE"] * 4
+    drifted = rows[1]["drift"]
+    assert drifted["drifted"] and {"island", "body_mass_g"} <= set(drifted["features"])
+    assert drifted["distances"]["island"]["measure"] == "L-infinity"
+    assert drifted["baseline_span"] == 2 and rows[2]["drift"]["drifted"] is False
+    assert rows[1]["pushed_version"] is not None
+    lines = table.stdout.splitlines()
+    assert "SPAN" in lines[0] and "DRIFT" in lines[0]
+    assert "body_mass_g,island" in lines[2] and "no baseline" in lines[4]

@@ -1,0 +1,52 @@
+"""What each run of a pipeline did, as `mlpipe runs` lists it: status, the span it
+ingested, the drift it measured, and what it pushed."""
+from __future__ import annotations
+
+import json
+import time
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from pipeline.metadata.records import RunRecord
+from pipeline.metadata.store import MetadataStore
+
+
+def _outputs(store: MetadataStore, run_id: str, type_name: str) -> list:
+    """Output artifacts of the run's executions of one type (ran or reused)."""
+    executions = [e.id for e in store.executions(run_id) if e.type_name == type_name]
+    ids = [e.artifact_id for e in store.events(executions) if e.type == pb.Event.OUTPUT]
+    return [store.artifact(i) for i in ids]
+
+
+def _drift(store: MetadataStore, run_id: str) -> dict | None:
+    reports = _outputs(store, run_id, "DriftValidator")
+    if not reports:
+        return None
+    report = reports[0]
+    features = str(report.get("drifted_features") or "")
+    return {"drifted": bool(report.get("drifted")),
+            "features": [f for f in features.split(",") if f],
+            "distances": json.loads(str(report.get("drift_distances") or "{}")),
+            "baseline_span": report.get("baseline_span")}
+
+
+def describe_run(store: MetadataStore, run: RunRecord) -> dict:
+    """One run as plain data (what `mlpipe runs --json` prints)."""
+    examples = _outputs(store, run.run_id, "ExampleGen")
+    pushed = run.properties.get("pushed_version")
+    return {"run_id": run.run_id, "pipeline": run.pipeline_name,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(run.started)),
+            "status": run.status, "message": run.properties.get("message", ""),
+            "span": examples[0].get("span") if examples else None,
+            "drift": _drift(store, run.run_id),
+            "pushed_version": str(pushed) if pushed is not None else None,
+            "serving_version": run.properties.get("serving_version")}
+
+
+def drift_words(drift: dict | None) -> str:
+    """The drift column: '-', 'none', or the drifted features."""
+    if drift is None:
+        return "-"
+    if drift["baseline_span"] is None and not drift["distances"]:
+        return "no baseline"
+    return ",".join(drift["features"]) if drift["drifted"] else "none"
