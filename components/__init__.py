@@ -1,14 +1,16 @@
-"""The eight standard components, and DriftValidator. Importing this package imports no TensorFlow:
+"""The eight standard components, and DriftValidator and RetrainTrigger. Importing this package imports no TensorFlow:
 executors are loaded only when a component runs."""
 from components.drift_validator.component import DriftValidator
 from components.evaluator.component import Evaluator, MetricThreshold
 from components.example_gen.component import ExampleGen
 from components.example_validator.component import ExampleValidator
 from components.pusher.component import Pusher
+from components.retrain_trigger.component import RetrainPolicy, RetrainTrigger
 from components.schema_gen.component import SchemaGen
 from components.statistics_gen.component import StatisticsGen
 from components.trainer.component import Trainer
 from components.transform.component import Transform
 
-__all__ = ["DriftValidator", "Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator", "Pusher",
-           "SchemaGen", "StatisticsGen", "Trainer", "Transform"]
+__all__ = ["DriftValidator", "Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator",
+           "Pusher", "RetrainPolicy", "RetrainTrigger", "SchemaGen", "StatisticsGen", "Trainer",
+           "Transform"]

@@ -2,12 +2,13 @@
 from pipeline.dsl.artifact import (Artifact, ExampleAnomalies, Examples, ExampleStatistics,
                                    Model, ModelBlessing, ModelEvaluation, PushedModel, Schema,
                                    TransformGraph)
-from pipeline.dsl.channel import Channel, LatestBlessedModel, ServingModelStatistics
+from pipeline.dsl.channel import Channel, LatestBlessedModel, ServingModel, ServingModelStatistics
 from pipeline.dsl.component import Component, ComponentSpec
 from pipeline.dsl.context import ComponentError, ExecutionContext, ExecutorOutcome
 from pipeline.dsl.pipeline import Pipeline, PipelineDefinitionError
 
 __all__ = ["Artifact", "ExampleAnomalies", "Examples", "ExampleStatistics", "Model",
            "ModelBlessing", "ModelEvaluation", "PushedModel", "Schema", "TransformGraph",
-           "Channel", "LatestBlessedModel", "ServingModelStatistics", "Component",
+           "Channel", "LatestBlessedModel", "ServingModel", "ServingModelStatistics",
+           "Component",
            "ComponentSpec", "ComponentError", "ExecutionContext", "ExecutorOutcome", "Pipeline", "PipelineDefinitionError"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from pipeline.dsl.artifact import Artifact, ExampleStatistics, Model
+from pipeline.dsl.artifact import Artifact, ExampleStatistics, Model, PushedModel
 
 if TYPE_CHECKING:
     from pipeline.dsl.component import Component
@@ -49,6 +49,19 @@ class ServingModelStatistics:
 
     artifact_type: type[Artifact] = ExampleStatistics
     RESOLVER = "serving_model_statistics"  # its name in the compiled pipeline
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingModel:
+    """Resolves, at run time, to the pipeline's newest push (the PushedModel of the
+    model now serving), or to nothing before the first push."""
+
+    artifact_type: type[Artifact] = PushedModel
+    RESOLVER = "serving_model"
+
+
+# Inputs resolved through ML Metadata by name, as the compiled pipeline names them.
+RESOLVED_SOURCES = {cls.RESOLVER: cls for cls in (ServingModelStatistics, ServingModel)}
 
 
 class Outputs:

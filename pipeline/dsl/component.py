@@ -8,15 +8,17 @@ or found fully cached) without importing TensorFlow.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
 import types
 import typing
 from typing import Any, Callable, ClassVar, Union
 
 from pipeline.dsl.artifact import Artifact
-from pipeline.dsl.channel import Channel, LatestBlessedModel, Outputs, ServingModelStatistics
+from pipeline.dsl.channel import (Channel, LatestBlessedModel, Outputs, ServingModel,
+                                  ServingModelStatistics)
 
-InputSource = Union[Channel, LatestBlessedModel, ServingModelStatistics]
+InputSource = Union[Channel, LatestBlessedModel, ServingModelStatistics, ServingModel]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,5 +158,7 @@ def params_to_dict(params: Any) -> dict[str, Any]:
             return [plain(v) for v in value]
         if isinstance(value, (dict, types.MappingProxyType)):
             return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, enum.Enum):
+            return value.value
         return value
     return plain(params)

@@ -48,12 +48,16 @@ class ExecutorOutcome:
     """What an executor may report back beyond its outputs.
 
     `halt_reason` set means the execution itself succeeded (its outputs are
-    published) but the pipeline must stop after it, e.g. on data anomalies.
-    `summary` is one line for the run's console output.
+    published) but the pipeline must stop after it, e.g. on data anomalies: the
+    run is STOPPED. `end_reason` set means there is nothing more to do, e.g. no
+    reason to retrain: the run ends there, COMPLETE. Either way, what follows the
+    component (a `can_halt` one) does not run. `summary` is one line for the
+    run's console output.
     """
 
     summary: str = ""
     halt_reason: str | None = None
+    end_reason: str | None = None
 
 
 class ComponentError(Exception):

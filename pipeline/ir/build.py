@@ -9,7 +9,8 @@ from typing import Any
 from pipeline import fs
 from pipeline.code.user_code import (CodeRef, CodeReferenceError, check_resolvable, reference,
                                      user_modules)
-from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline, ServingModelStatistics
+from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline
+from pipeline.dsl.channel import RESOLVED_SOURCES
 from pipeline.ir.metadata import metadata_to_dict
 from pipeline.ir.model import InputIR, NodeIR, PipelineIR, UserFile
 from pipeline.ir.params import params_to_dict
@@ -64,7 +65,7 @@ def _input(component: Component, name: str, source: Any) -> InputIR:
         return InputIR(type_name, producer=source.producer.id, output=source.output_name)
     if isinstance(source, LatestBlessedModel):
         return InputIR(type_name, latest_blessed=source.candidate_input)
-    if isinstance(source, ServingModelStatistics):
+    if isinstance(source, tuple(RESOLVED_SOURCES.values())):
         return InputIR(type_name, resolver=source.RESOLVER)
     raise CompileError(f"component {component.id}: input {name!r} is {source!r}, "
                        f"neither a channel nor resolved from ML Metadata")

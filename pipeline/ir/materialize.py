@@ -16,7 +16,8 @@ from typing import Any, Mapping
 from pipeline import fs
 from pipeline.code import user_code
 from pipeline.code.user_code import CodeRef
-from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline, ServingModelStatistics
+from pipeline.dsl import Channel, Component, LatestBlessedModel, Pipeline
+from pipeline.dsl.channel import RESOLVED_SOURCES
 from pipeline.dsl.channel import UpstreamRef
 from pipeline.dsl.metadata_config import MetadataConfig
 from pipeline.ir.build import CompileError
@@ -66,8 +67,8 @@ def _component(node: NodeIR, files: Mapping[str, UserFile],
     for name, source in node.inputs.items():
         if source.latest_blessed is not None:
             inputs[name] = LatestBlessedModel(ports[name], source.latest_blessed)
-        elif source.resolver == ServingModelStatistics.RESOLVER:
-            inputs[name] = ServingModelStatistics(ports[name])
+        elif source.resolver in RESOLVED_SOURCES:
+            inputs[name] = RESOLVED_SOURCES[source.resolver](ports[name])
         elif source.resolver is not None:
             raise CompileError(f"component {node.id}: input {name!r} is resolved by "
                                f"{source.resolver!r}, which this mlpipe does not know; recompile")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import enum
 import types
 import typing
 from typing import Any
@@ -47,6 +48,12 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if origin in (dict, collections.abc.Mapping):
         value_hint = args[1] if len(args) == 2 else Any
         return {k: _convert(value_hint, v, where) for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise ParamsError(f"{where}: {value!r} is not one of "
+                              f"{', '.join(repr(m.value) for m in hint)}") from None
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value

@@ -25,6 +25,9 @@ from pipeline.runner.orchestration import finish_run, resolve_inputs, run_compon
 from pipeline.runner.results import RunResult
 
 
+ENDED_BY = "ended_by"  # run property: the component that ended the run early, successfully
+
+
 @dataclasses.dataclass(frozen=True)
 class KfpLayout:
     """Outputs are published at the paths KFP gives each output artifact."""
@@ -75,13 +78,18 @@ def run_task(ir: str | Mapping[str, Any], run_id: str, values: Mapping[str, Any]
              input_paths: Mapping[str, str], output_paths: Mapping[str, str],
              use_cache: bool = True, final: bool = False) -> None:
     """Runs the one node of `ir` (a node slice of a compiled pipeline); exits
-    non-zero (stopping downstream tasks) if it fails or stops the pipeline."""
+    non-zero (stopping downstream tasks) if it fails or stops the pipeline. If an
+    earlier task ended the run (nothing more to do), it records nothing and exits 0."""
     compiled = PipelineIR.from_json(ir) if isinstance(ir, str) else PipelineIR.from_dict(dict(ir))
     pipeline = materialize(compiled, values, only=compiled.nodes[0].id)
     component = pipeline.components[0]
     store = MetadataStore(pipeline.metadata)
     contexts = store.start_run(pipeline.name, run_id, {"orchestrator": "kubeflow",
                                                        "pipeline_root": pipeline.root})
+    ended_by = contexts.run.custom_properties.get(ENDED_BY)
+    if ended_by is not None:
+        print(f"{component.id}: skipped: {ended_by.string_value} ended the run", flush=True)
+        return
     inputs = resolve_inputs(pipeline, component, store,
                             _upstream(component, store, contexts, input_paths))
     for path in output_paths.values():
@@ -109,5 +117,10 @@ def _run(pipeline: Pipeline, component: Component, inputs: dict[str, Artifact],
         message = f"{component.id} stopped the pipeline: {outcome.halt_reason}"
         finish_run(store, contexts, result, "STOPPED", message)
         sys.exit(message)
+    if outcome.end_reason:  # the tasks after this one find ENDED_BY and skip themselves
+        store.update_run(contexts, {ENDED_BY: component.id})
+        finish_run(store, contexts, result, "COMPLETE",
+                   f"{component.id} ended the run: {outcome.end_reason}")
+        return
     if final:
         finish_run(store, contexts, result, "COMPLETE")

@@ -1,5 +1,5 @@
 """What each run of a pipeline did, as `mlpipe runs` lists it: status, the span it
-ingested, the drift it measured, and what it pushed."""
+ingested, the drift it measured, whether it retrained and why, and what it pushed."""
 from __future__ import annotations
 
 import json
@@ -30,6 +30,15 @@ def _drift(store: MetadataStore, run_id: str) -> dict | None:
             "baseline_span": report.get("baseline_span")}
 
 
+def _trigger(store: MetadataStore, run_id: str) -> dict | None:
+    decisions = _outputs(store, run_id, "RetrainTrigger")
+    if not decisions:
+        return None
+    decision = decisions[0]
+    return {"retrain": bool(decision.get("retrain")), "policy": decision.get("policy"),
+            "reasons": str(decision.get("reasons") or "")}
+
+
 def describe_run(store: MetadataStore, run: RunRecord) -> dict:
     """One run as plain data (what `mlpipe runs --json` prints)."""
     examples = _outputs(store, run.run_id, "ExampleGen")
@@ -39,6 +48,7 @@ def describe_run(store: MetadataStore, run: RunRecord) -> dict:
             "status": run.status, "message": run.properties.get("message", ""),
             "span": examples[0].get("span") if examples else None,
             "drift": _drift(store, run.run_id),
+            "trigger": _trigger(store, run.run_id),
             "pushed_version": str(pushed) if pushed is not None else None,
             "serving_version": run.properties.get("serving_version")}
 
@@ -50,3 +60,10 @@ def drift_words(drift: dict | None) -> str:
     if drift["baseline_span"] is None and not drift["distances"]:
         return "no baseline"
     return ",".join(drift["features"]) if drift["drifted"] else "none"
+
+
+def trigger_words(trigger: dict | None) -> str:
+    """The retrain column: '-' (no trigger in the pipeline), 'yes' or 'no'."""
+    if trigger is None:
+        return "-"
+    return "yes" if trigger["retrain"] else "no"

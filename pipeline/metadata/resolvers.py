@@ -22,6 +22,12 @@ def serving_push(store: MetadataStore, pipeline_name: str) -> pb.Artifact | None
     return max(candidates, key=lambda a: (a.create_time_since_epoch, a.id)) if candidates else None
 
 
+def serving_model(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The PushedModel of the model now serving, or None before the first push."""
+    served = serving_push(store, pipeline_name)
+    return store.to_artifact(served) if served is not None else None
+
+
 def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifact | None:
     """The statistics nearest upstream of the serving model in its lineage (those of
     the data its schema and training came from); None before the first push."""
@@ -42,3 +48,6 @@ def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifa
         seen |= inputs
         frontier = inputs
     return None
+
+
+RESOLVERS = {"serving_model": serving_model, "serving_model_statistics": serving_model_statistics}

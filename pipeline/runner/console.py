@@ -66,4 +66,6 @@ def _why_nothing_pushed(result: RunResult, pushed) -> str:
     failed = next((r for r in result.components if r.status == FAILED), None)
     if failed is not None:
         return f"{failed.component_id} failed"
+    if result.status == "COMPLETE" and result.message:
+        return result.message
     return "the run did not reach Pusher"

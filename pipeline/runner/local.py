@@ -102,6 +102,8 @@ class LocalRunner:
             produced.update({(component.id, n): a for n, a in component_result.outputs.items()})
             if outcome.halt_reason:
                 return "STOPPED", f"{component.id} stopped the pipeline: {outcome.halt_reason}"
+            if outcome.end_reason:
+                return "COMPLETE", f"{component.id} ended the run: {outcome.end_reason}"
         return "COMPLETE", ""
 
 

@@ -130,8 +130,9 @@ def _execute(component: Component, inputs: dict[str, Artifact], store: MetadataS
     _publish(outputs, layout, execution_id)
     point("record")
     done = {"duration_seconds": time.time() - started}
-    if outcome.halt_reason:  # kept so that a cached rerun stops the pipeline again
-        done["halt_reason"] = outcome.halt_reason
+    for reason in ("halt_reason", "end_reason"):  # kept so that a cached rerun does it again
+        if getattr(outcome, reason):
+            done[reason] = getattr(outcome, reason)
     store.complete_execution(execution_id, outputs, done)
     return outcome, outputs
 

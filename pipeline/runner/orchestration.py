@@ -10,7 +10,8 @@ import time
 from typing import Mapping
 
 from pipeline.dsl import (Artifact, Channel, Component, ExecutorOutcome, LatestBlessedModel,
-                          Pipeline, PushedModel, ServingModelStatistics)
+                          Pipeline, PushedModel)
+from pipeline.dsl.channel import RESOLVED_SOURCES
 from pipeline.metadata import resolvers
 from pipeline.metadata.store import MetadataStore, RunContexts
 from pipeline.runner.cache import cache_key, outputs_present
@@ -21,17 +22,17 @@ from pipeline.runner.results import CACHED, ComponentResult, RunResult
 def resolve_inputs(pipeline: Pipeline, component: Component, store: MetadataStore,
                    produced: Mapping[tuple[str, str], Artifact]) -> dict[str, Artifact]:
     """The component's input artifacts: upstream outputs of this run (by producer id
-    and output name), and `LatestBlessedModel` and `ServingModelStatistics` sources
-    looked up in ML Metadata (absent on a first run)."""
+    and output name), and `LatestBlessedModel` and the `RESOLVED_SOURCES` looked up
+    in ML Metadata (absent on a first run)."""
     resolved: dict[str, Artifact] = {}
     for name, source in component.inputs.items():
         if isinstance(source, Channel):
             resolved[name] = produced[(source.producer.id, source.output_name)]
     for name, source in component.inputs.items():
-        if isinstance(source, ServingModelStatistics):  # data is never its own baseline
-            statistics = resolvers.serving_model_statistics(store, pipeline.name)
-            if statistics is not None and statistics.id not in {a.id for a in resolved.values()}:
-                resolved[name] = statistics
+        if isinstance(source, tuple(RESOLVED_SOURCES.values())):  # never an input twice
+            found = resolvers.RESOLVERS[source.RESOLVER](store, pipeline.name)
+            if found is not None and found.id not in {a.id for a in resolved.values()}:
+                resolved[name] = found
         if isinstance(source, LatestBlessedModel):
             baseline = store.latest_blessed_model(pipeline.name,
                                                   excluding=resolved.get(source.candidate_input))
@@ -69,8 +70,9 @@ def _reuse(component: Component, inputs: dict[str, Artifact], key: str, store: M
     result = ComponentResult(component.id, CACHED, 0.0, execution_id, earlier.outputs,
                              f"reused the outputs of execution #{earlier.id}")
     listener("finished", component, result)
-    halt = earlier.properties.get("halt_reason")
-    return ExecutorOutcome(result.summary, str(halt) if halt else None), result
+    halt, end = earlier.properties.get("halt_reason"), earlier.properties.get("end_reason")
+    return ExecutorOutcome(result.summary, str(halt) if halt else None,
+                           str(end) if end else None), result
 
 
 def finish_run(store: MetadataStore, contexts: RunContexts, result: RunResult, status: str,

@@ -1,6 +1,10 @@
 """Spans arriving over time into the continuous-training penguin pipeline: each run
 ingests the newest span, measures drift against the data that trained the model
-then serving, records it, and its pushed model's lineage reaches its span.
+then serving, and retrains only when there is a reason (the default policy):
+the first span (no model yet) and the drifted one retrain and push; the
+undrifted one and a rerun end early, COMPLETE, and push nothing. Each decision
+and its evidence are in ML Metadata and in `mlpipe runs --json`, and the pushed
+model's lineage reaches its span.
 
 Spans are generated from the penguins: span 1 and 2 from the same distribution,
 span 3 drifted (Biscoe birds only, 600 g heavier)."""
@@ -67,24 +71,28 @@ def test_drift_is_measured_against_the_serving_models_data_and_named(history):
     assert report.get("drifted") == 0 and "no baseline" in runs[0].stdout
     _, report = _drift(store, second.run_id)
     assert report.get("drifted") == 0 and report.get("baseline_span") == 1
-    execution, report = _drift(store, third.run_id)
-    assert report.get("drifted") == 1 and report.get("baseline_span") == 2
+    _, report = _drift(store, third.run_id)  # span 2 did not retrain: span 1 still serves
+    assert report.get("drifted") == 1 and report.get("baseline_span") == 1
     assert {"island", "body_mass_g"} <= set(report.get("drifted_features").split(","))
     distances = json.loads(report.get("drift_distances"))
     assert distances["island"]["measure"] == "L-infinity" and distances["island"]["distance"] > 0.3
-    assert "drift: " in runs[2].stdout and "island" in runs[2].stdout
     linked = events_by_execution(store, third.run_id)["DriftValidator"]["INPUT"]
     assert set(linked) == {"statistics", "schema", "baseline_statistics"}
 
 
-def test_a_rerun_without_a_new_span_reuses_what_it_can_and_trains_nothing(history):
+def test_only_the_first_and_the_drifted_span_retrain_and_push(history):
     store, runs = history
-    rerun = runs[3].stdout
-    assert rerun.count(" cached ") == 8, rerun
-    # The serving model was trained on this very span: no baseline to compare with.
-    assert "DriftValidator    ran" in rerun and "no baseline" in rerun
-    _, report = _drift(store, store.runs("penguin_ct")[0].run_id)
-    assert report.get("drifted") == 0
+    first, second, third, rerun = reversed(store.runs("penguin_ct"))
+    assert [r.status for r in (first, second, third, rerun)] == ["COMPLETE"] * 4
+    assert "pushed_version" in first.properties and "pushed_version" in third.properties
+    assert "pushed_version" not in second.properties and "pushed_version" not in rerun.properties
+    for output in (runs[1].stdout, runs[3].stdout):
+        assert "RetrainTrigger    ran" in output or "RetrainTrigger    cached" in output
+        assert "nothing pushed: RetrainTrigger ended the run: no retraining: no trigger" in output
+        assert "Trainer" not in output.split("RetrainTrigger")[-1]  # nothing after it ran
+    assert "retrain: drift: body_mass_g" in runs[2].stdout and "island" in runs[2].stdout
+    executed = [e.component_id for e in store.executions(second.run_id)]
+    assert executed[-1] == "RetrainTrigger" and "Trainer" not in executed
 
 
 def test_the_pushed_models_lineage_reaches_the_span_that_trained_it(history):
@@ -94,18 +102,20 @@ def test_the_pushed_models_lineage_reaches_the_span_that_trained_it(history):
     assert 3 in spans
 
 
-def test_runs_lists_span_and_drift_for_people_and_for_scripts(history):
+def test_runs_lists_span_drift_and_decision_for_people_and_for_scripts(history):
     _, runs = history
     listed, table = runs[-2], runs[-1]
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert [r["span"] for r in rows] == [3, 3, 2, 1]
-    assert [r["status"] for r in rows] == ["COMPLETE"] * 4
+    assert [r["trigger"]["retrain"] for r in rows] == [False, True, False, True]
+    assert rows[3]["trigger"]["reasons"] == "no model is serving yet"
     drifted = rows[1]["drift"]
     assert drifted["drifted"] and {"island", "body_mass_g"} <= set(drifted["features"])
     assert drifted["distances"]["island"]["measure"] == "L-infinity"
-    assert drifted["baseline_span"] == 2 and rows[2]["drift"]["drifted"] is False
-    assert rows[1]["pushed_version"] is not None
+    assert rows[1]["trigger"]["reasons"].startswith("drift: body_mass_g")
+    assert [r["pushed_version"] is not None for r in rows] == [False, True, False, True]
     lines = table.stdout.splitlines()
-    assert "SPAN" in lines[0] and "DRIFT" in lines[0]
-    assert "body_mass_g,island" in lines[2] and "no baseline" in lines[4]
+    assert "SPAN" in lines[0] and "DRIFT" in lines[0] and "RETRAIN" in lines[0]
+    assert "body_mass_g,island" in lines[2] and " yes " in lines[2]
+    assert "none" in lines[3] and " no " in lines[3]

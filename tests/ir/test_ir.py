@@ -127,3 +127,10 @@ def test_a_component_written_in_the_pipeline_file_is_shipped_with_it(tmp_path):
     completed = mlpipe("run", str(output), "--param", f"root={tmp_path / 'root'}", cwd=str(tmp_path))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Inline  ran" in completed.stdout
+
+
+def test_every_resolved_input_kind_has_a_resolver():
+    from pipeline.dsl.channel import RESOLVED_SOURCES
+    from pipeline.metadata.resolvers import RESOLVERS
+
+    assert set(RESOLVED_SOURCES) == set(RESOLVERS)

@@ -102,3 +102,19 @@ def test_a_killed_task_is_found_abandoned_once_its_heartbeat_stops(tmp_path):
     [run] = store.runs("penguin")
     assert "no heartbeat from its Kubeflow task" in run.properties["message"]
     assert [e.state for e in store.executions("run-9")] == ["CANCELED"]
+
+
+def test_a_task_after_one_that_ended_the_run_skips_itself_and_records_nothing(tmp_path):
+    """As on Kubeflow after RetrainTrigger found no reason to retrain: the run is
+    COMPLETE with `ended_by`; a later task starts, sees it, and exits 0."""
+    from pipeline.kubeflow.task import ENDED_BY
+
+    store = MetadataStore(SqliteConfig(str(tmp_path / "root" / "metadata.sqlite")))
+    contexts = store.start_run("penguin", "run-10", {})
+    store.update_run(contexts, {"status": "COMPLETE", ENDED_BY: "RetrainTrigger"})
+    task = mlpipe("component", "penguin", "--root", str(tmp_path / "root"), "--id", "ExampleGen",
+                  "--run-id", "run-10", "--output", f"examples={tmp_path / 'examples'}")
+    assert task.returncode == 0, task.stdout + task.stderr
+    assert "ExampleGen: skipped: RetrainTrigger ended the run" in task.stdout
+    assert store.executions("run-10") == []
+    assert store.runs("penguin")[0].status == "COMPLETE"

@@ -1,0 +1,68 @@
+"""RetrainTrigger's decision under each policy, from a drift report and whether a
+model is serving; the run ends (COMPLETE) when there is no reason to retrain."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.retrain_trigger.component import (RetrainDecision, RetrainPolicy, RetrainTrigger,
+                                                  RetrainTriggerInputs, RetrainTriggerOutputs,
+                                                  RetrainTriggerParams, policy_named)
+from components.retrain_trigger.executor import execute
+from pipeline.dsl import ExampleAnomalies, PushedModel
+from tests.conftest import context, out_dir
+
+DISTANCES = {"island": {"measure": "L-infinity", "distance": 0.52, "threshold": 0.3,
+                        "drifted": True},
+             "sex": {"measure": "L-infinity", "distance": 0.02, "threshold": 0.3,
+                     "drifted": False}}
+
+
+def _drift(drifted: bool) -> ExampleAnomalies:
+    report = ExampleAnomalies(uri="/unused")
+    distances = DISTANCES if drifted else {"sex": DISTANCES["sex"]}
+    report.set("drift_distances", json.dumps(distances))
+    report.set("drifted", int(drifted))
+    return report
+
+
+def _decide(tmp_path, policy, drift=None, serving=True):
+    decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
+    inputs = RetrainTriggerInputs(drift, PushedModel(uri="/served") if serving else None)
+    outcome = execute(inputs, RetrainTriggerOutputs(decision), RetrainTriggerParams(policy),
+                      context(tmp_path))
+    return decision, outcome
+
+
+def test_on_drift_retrains_on_drift_naming_the_features(tmp_path):
+    decision, outcome = _decide(tmp_path, RetrainPolicy.ON_DRIFT_OR_DECAY, _drift(True))
+    assert decision.get("retrain") == 1 and outcome.end_reason is None
+    assert decision.get("reasons") == "drift: island 0.520 > 0.3"
+    assert list(json.loads(decision.get("evidence"))["drifted_features"]) == ["island"]
+
+
+def test_without_drift_the_run_ends_complete_and_says_why(tmp_path):
+    decision, outcome = _decide(tmp_path, RetrainPolicy.ON_DRIFT_OR_DECAY, _drift(False))
+    assert decision.get("retrain") == 0
+    assert outcome.end_reason == "no retraining: no trigger: no feature drifted beyond its threshold"
+    assert outcome.halt_reason is None  # not a failure
+
+
+def test_the_first_model_is_always_trained(tmp_path):
+    decision, _ = _decide(tmp_path, RetrainPolicy.ON_DRIFT_OR_DECAY, _drift(False), serving=False)
+    assert decision.get("retrain") == 1 and decision.get("reasons") == "no model is serving yet"
+
+
+@pytest.mark.parametrize("policy, retrain", [(RetrainPolicy.ALWAYS, 1), (RetrainPolicy.NEVER, 0)])
+def test_always_and_never_ignore_the_evidence_but_record_it(tmp_path, policy, retrain):
+    decision, _ = _decide(tmp_path, policy, _drift(retrain == 0))
+    assert decision.get("retrain") == retrain and decision.get("policy") == policy.value
+    assert "drifted_features" in json.loads(decision.get("evidence"))
+
+
+def test_an_unknown_policy_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="retrain='sometimes': expected one of 'always', "
+                                         "'on_drift_or_decay', 'never'"):
+        policy_named("sometimes")
+    assert RetrainTrigger(None, policy="never").params.policy is RetrainPolicy.NEVER
