@@ -70,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="a create_pipeline() argument, or a run parameter of a compiled "
                           "pipeline (.json) (repeatable)")
+    watch = commands.add_parser("watch", help="run the pipeline, then again whenever its input "
+                                              "data changes (a new span), until Ctrl-C")
+    _add_pipeline_args(watch)
+    watch.add_argument("--data", dest="data_path", help="input data, usually a pattern with "
+                                                        "spans: 'data/span-{SPAN}/*.csv'")
+    watch.add_argument("--serving-dir", help="where Pusher puts blessed models")
+    watch.add_argument("--interval", default="60s", help="how often to look for new input "
+                                                         "(60s, 5m, 1h; default 60s)")
+    watch.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                       help="a create_pipeline() argument (repeatable)")
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
     runs.add_argument("--json", action="store_true",
@@ -105,6 +115,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         compiled, use_cache=not args.no_cache, values=values)
     print(summary(result), flush=True)
     return 0 if result.ok else 1
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from pipeline.durations import parse_age
+    from pipeline.runner.console import ConsoleListener, summary
+    from pipeline.runner.local import LocalRunner
+    from pipeline.runner.watch import Watcher
+
+    interval = parse_age(args.interval)
+    pipeline = load_pipeline(args.pipeline, root=args.root, data_path=args.data_path,
+                             serving_dir=args.serving_dir, **pairs(args.param, "--param"))
+    print(f"mlpipe: watching pipeline {pipeline.name!r}, root {pipeline.root}", flush=True)
+    runner = LocalRunner(ConsoleListener(pipeline, show_tracebacks=args.verbose))
+    Watcher(pipeline, runner, interval, lambda line: print(line, flush=True),
+            lambda result: print(summary(result), flush=True)).watch()
+    return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -158,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.metadata.guard import StoreError
     from pipeline.dsl.metadata_config import MetadataConfigError
 
-    commands = {"run": cmd_run, "runs": cmd_runs, **KUBEFLOW_COMMANDS, **GC_COMMANDS,
-                **REPORT_COMMANDS, **LINEAGE_COMMANDS}
+    commands = {"run": cmd_run, "runs": cmd_runs, "watch": cmd_watch, **KUBEFLOW_COMMANDS,
+                **GC_COMMANDS, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     handle_sigterm()
     try:
         return commands[args.command](args)

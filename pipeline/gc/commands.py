@@ -2,26 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 from typing import TYPE_CHECKING, Callable
 
 from pipeline import fs
 from pipeline.compiled import UsageError
+from pipeline.durations import parse_age
 
 if TYPE_CHECKING:
     from pipeline.gc.leftovers import Removal
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_age(text: str) -> float:
-    """'7d', '12h', '30m', '90s', '2w' or plain seconds -> seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
-    if not match:
-        raise UsageError(f"--older-than {text!r}: expected a number with a unit, "
-                         f"e.g. 7d, 12h, 30m, 90s or 2w")
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
-
 
 def add_commands(commands: argparse._SubParsersAction,
                  add_pipeline_args: Callable[[argparse.ArgumentParser], None]) -> None:

@@ -60,7 +60,10 @@ def _module_file_imports(component: Component) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _content_fingerprint(component: Component) -> str:
+def input_fingerprint(component: Component) -> str:
+    """The content fingerprint of what the component reads from outside the pipeline
+    (e.g. ExampleGen's input span and files); "" for a component that reads nothing
+    there. Raises what the component's fingerprint function raises (e.g. no input)."""
     reference = component.SPEC.content_fingerprint
     if not reference:
         return ""
@@ -80,7 +83,7 @@ def cache_key(component: Component, inputs: Mapping[str, Artifact]) -> str | Non
     params = {k: v for k, v in params_to_dict(component.params).items()
               if k not in spec.location_params and k not in spec.file_params}
     try:
-        content = _content_fingerprint(component)
+        content = input_fingerprint(component)
         files = _file_params(component)
         code = code_version(spec, _module_file_imports(component))
     except Exception:  # noqa: BLE001 - the executor reports the real problem

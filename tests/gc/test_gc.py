@@ -12,7 +12,7 @@ import socket
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from pipeline.gc.commands import parse_age
+from pipeline.durations import parse_age
 from pipeline.compiled import UsageError
 from pipeline.lineage.graph import resolve_artifact, upstream
 from pipeline.metadata import SqliteConfig
