@@ -42,10 +42,16 @@ def roll_back(store: MetadataStore, pipeline_name: str | None = None,
     for intent in intents.unconfirmed(store, pipeline_name, execution_id):
         removed = [uri for uri in intent.uris
                    if fs.exists(uri) and not intents.named_by_artifact(store, uri)]
-        for uri in removed:
-            _remove_atomically(uri)
-            notes.append(f"removed {uri}: {intent.component_id} (execution #{intent.execution_id},"
-                         f" run {intent.run_id}) wrote it but did not complete")
+        who = (f"{intent.component_id} (execution #{intent.execution_id}, run {intent.run_id}) "
+               f"wrote it but did not complete")
+        try:
+            for uri in removed:
+                _remove_atomically(uri)
+                notes.append(f"removed {uri}: {who}")
+        except OSError as error:  # left unresolved: the next command tries again
+            notes.append(f"could not remove {error.filename or uri} ({error.strerror}): {who}; "
+                         f"remove it by hand, or make its folder writable")
+            continue
         intents.mark_rolled_back(store, intent.execution_id, removed)
     return notes
 

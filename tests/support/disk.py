@@ -28,6 +28,11 @@ def tmpfs(path: Path, size: str = "64m", read_only: bool = False) -> Iterator[Pa
         subprocess.run(["umount", "-l", str(path)], check=True)
 
 
+def remount_read_only(path: Path) -> None:
+    """Makes a mounted tmpfs read-only, keeping what it holds."""
+    subprocess.run(["mount", "-o", "remount,ro", str(path)], check=True)
+
+
 def free_bytes(path: Path) -> int:
     stats = os.statvfs(path)
     return stats.f_bavail * stats.f_frsize
