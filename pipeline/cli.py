@@ -44,7 +44,7 @@ def _quiet_libraries(verbose: bool) -> None:
 def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pipeline", nargs="?", default=None,
                         help="a pipeline file defining create_pipeline(), or a built-in name "
-                             "(penguin, taxi); default: penguin")
+                             "(penguin, penguin_ct, taxi); default: penguin")
     parser.add_argument("--root", help="pipeline root: where artifacts and the SQLite "
                                        "metadata go (default: ./mlpipe-output/<pipeline>)")
 

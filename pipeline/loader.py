@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from pipeline.dsl import Pipeline, PipelineDefinitionError
 
 BUILTIN = {"penguin": "pipeline.examples.penguin.pipeline",
+           "penguin_ct": "pipeline.examples.penguin_ct.pipeline",
            "taxi": "pipeline.examples.taxi.pipeline"}
 DEFAULT = "penguin"
 

@@ -13,6 +13,7 @@ from typing import Callable
 
 from pipeline.metadata.store import MetadataStore
 from pipeline.report.data_sections import anomalies_section, statistics_section
+from pipeline.report.drift_section import drift_section
 from pipeline.report.gather import DONE_STATES, ExecutionView, RunView, gather_run
 from pipeline.report.lineage_section import lineage_section
 from pipeline.report.markup import badge, error_block, esc, key_values, note, number, page, table
@@ -81,6 +82,7 @@ def build_sections(store: MetadataStore, view: RunView, facets: bool) -> list[tu
         ("summary", "Run summary", _guarded(lambda: summary_section(view))),
         ("statistics", "Data statistics (TFDV)", _guarded(lambda: statistics_section(view, facets))),
         ("anomalies", "Data anomalies (TFDV)", _guarded(lambda: anomalies_section(view))),
+        ("drift", "Drift and retraining", _guarded(lambda: drift_section(view))),
         ("metrics", "Model metrics (TFMA)", _guarded(lambda: metrics_section(view))),
         ("blessing", "Blessing", _guarded(lambda: blessing_section(view))),
         ("pushed", "Pushed model", _guarded(lambda: pushed_section(view))),

@@ -16,8 +16,8 @@ LATEST = "latest"
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Adds `report RUN [pipeline] [--root R] [-o out.html] [--facets]`."""
     report = subparsers.add_parser(
-        "report", help="write a static HTML report of a run (statistics, anomalies, metrics, "
-                       "blessing, push, lineage)")
+        "report", help="write a static HTML report of a run (statistics, anomalies, drift, "
+                       "metrics, blessing, push, lineage)")
     report.add_argument("run", metavar="RUN",
                         help="a run id as listed by `mlpipe runs`, or 'latest' (the newest run)")
     report.add_argument("pipeline", nargs="?", default=None,

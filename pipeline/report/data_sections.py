@@ -149,7 +149,8 @@ def _read_anomalies(path: str) -> anomalies_pb2.Anomalies:
 
 def anomalies_section(view: RunView) -> str:
     """Per split: the anomalies TFDV found against the schema, or "No anomalies"."""
-    found = view.outputs_of_type("ExampleAnomalies")
+    found = [(producer, artifact) for producer, artifact in view.outputs_of_type("ExampleAnomalies")
+             if artifact.get("drift_distances") is None]  # drift reports have their own section
     if not found:
         return note("No anomalies checked: no ExampleValidator finished in this run.")
     parts = []

@@ -40,9 +40,13 @@ def history(tmp_path_factory):
         assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
     runs.append(mlpipe(*args))
     store = MetadataStore(SqliteConfig(str(base / "root" / "metadata.sqlite")))
+    drifted_run = store.runs("penguin_ct")[1].run_id
+    report = mlpipe("report", drifted_run, PIPELINE, "--root", str(base / "root"),
+                    "-o", str(base / "drift.html"))
+    assert report.returncode == 0, report.stdout + report.stderr
     listed = mlpipe("runs", PIPELINE, "--root", str(base / "root"), "--json")
     table = mlpipe("runs", PIPELINE, "--root", str(base / "root"))
-    return store, runs + [listed, table]
+    return store, runs + [(base / "drift.html").read_text(), listed, table]
 
 
 def _drift(store: MetadataStore, run_id: str):
@@ -119,3 +123,15 @@ def test_runs_lists_span_drift_and_decision_for_people_and_for_scripts(history):
     assert "SPAN" in lines[0] and "DRIFT" in lines[0] and "RETRAIN" in lines[0]
     assert "body_mass_g,island" in lines[2] and " yes " in lines[2]
     assert "none" in lines[3] and " no " in lines[3]
+
+
+def test_the_report_shows_each_features_drift_and_the_decision(history):
+    _, runs = history
+    html = runs[-3]
+    drift = html[html.index('id="drift"'):html.index('id="metrics"')]
+    assert "span 3" in drift and "against span 1" in drift
+    assert "island" in drift and "L-infinity" in drift and "Jensen-Shannon divergence" in drift
+    assert drift.index("island") < drift.index("sex")  # largest distance first
+    assert "drifted" in drift and "retrain" in drift and "on_drift_or_decay" in drift
+    anomalies = html[html.index('id="anomalies"'):html.index('id="drift"')]
+    assert "DriftValidator" not in anomalies

@@ -253,12 +253,15 @@ def test_runner_and_submit_commands(directory):
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     run = pod["containers"][0]
-    assert run["args"][:2] == ["run", "penguin"]
+    assert run["args"][:2] == ["run", "penguin_ct"]  # the newest span; retrains on drift
+    data = run["args"][run["args"].index("--data") + 1]
+    assert "{SPAN}" in data
     assert MLMD_ENV <= {e["name"] for e in run["env"]}
     root = run["args"][run["args"].index("--root") + 1]
     serving_dir = run["args"][run["args"].index("--serving-dir") + 1]
     data_mount = next(m for m in run["volumeMounts"] if m["name"] == "data")
     assert root.startswith(data_mount["mountPath"] + "/")
+    assert data.startswith(data_mount["mountPath"] + "/")
     assert serving_dir.startswith(data_mount["mountPath"] + "/")
 
     # TF Serving reads the pushed models from the same volume, read-only.

@@ -110,3 +110,16 @@ def test_a_span_ingested_before_with_the_same_content_is_a_cache_hit(tmp_path):
     assert ingest() == ("ran", 3)
     assert ingest(span=2) == ("cached", 2)
     assert ingest(span=1) == ("ran", 1)
+
+
+def test_a_span_with_another_schema_names_its_file_and_the_missing_column(tmp_path):
+    data = tmp_path / "data"
+    _span(data, "span-1")
+    renamed = ["weight_g" if c == "body_mass_g" else c for c in HEADER]
+    write_csv(data / "span-2" / "part.csv", renamed, ROWS[:60])
+    examples = Examples(uri=out_dir(tmp_path, "examples"))
+    types = {"species": "string", "body_mass_g": "int"}
+    with pytest.raises(ComponentError, match=r"span-2/part.csv.*'body_mass_g' is missing"):
+        execute(ExampleGenInputs(), ExampleGenOutputs(examples),
+                ExampleGenParams(str(data / "span-{SPAN}" / "*.csv"), column_types=types),
+                context(tmp_path))

@@ -1,0 +1,50 @@
+"""The drift section: how far the run's span moved from the serving model's data,
+per feature, and whether the run retrained because of it."""
+from __future__ import annotations
+
+import json
+
+from pipeline.report.gather import RunView
+from pipeline.report.markup import badge, esc, note, number, table
+
+
+def _distance_rows(distances: dict[str, dict]) -> list[list[str]]:
+    ordered = sorted(distances.items(), key=lambda item: -item[1]["distance"])
+    return [[esc(name), esc(m["measure"]), number(m["distance"], 3), number(m["threshold"], 3),
+             badge("drifted", "bad") if m["drifted"] else badge("ok", "ok")]
+            for name, m in ordered]
+
+
+def _decision(view: RunView) -> str:
+    found = view.last_output("RetrainDecision")
+    if found is None:
+        return ""
+    _, decision = found
+    verdict = badge("retrain", "bad") if decision.get("retrain") else badge("no retraining", "ok")
+    return (f"<p>Decision ({esc(decision.get('policy'))}): {verdict} "
+            f"{esc(decision.get('reasons'))}</p>")
+
+
+def drift_section(view: RunView) -> str:
+    """Per drift report: the distance, measure and threshold of every compared
+    feature, largest first; then the retraining decision, if the pipeline makes one."""
+    reports = [(p, a) for p, a in view.outputs_of_type("ExampleAnomalies")
+               if a.get("drift_distances") is not None]
+    if not reports:
+        return note("No drift measured: this pipeline has no DriftValidator.")
+    parts = []
+    for producer, report in reports:
+        parts.append(f"<h3>{esc(producer.record.component_id)}: span {esc(report.get('span'))} "
+                     f"against span {esc(report.get('baseline_span'))}</h3>")
+        distances = json.loads(str(report.get("drift_distances")))
+        if not distances:
+            parts.append(note("No baseline: no model was serving, or it was trained on this "
+                              "very data."))
+            continue
+        parts.append(table(["feature", "measure", "distance", "threshold", ""],
+                           _distance_rows(distances), numeric=(2, 3)))
+        if report.get("num_examples_drift"):
+            parts.append(f"<p>{badge('examples', 'bad')} "
+                         f"{esc(report.get('num_examples_drift'))}</p>")
+    parts.append(_decision(view))
+    return "\n".join(parts)
