@@ -19,6 +19,7 @@ from pipeline.gc.leftovers import Removal
 from pipeline.gc.records import PipelineRecords
 from pipeline.lineage.graph import LineageError, resolve_artifact, upstream
 from pipeline.metadata.records import RunRecord
+from pipeline.metadata import resolvers
 from pipeline.metadata.store import MetadataStore
 
 
@@ -78,7 +79,7 @@ def _needed(store: MetadataStore, records: PipelineRecords, pipeline_name: str) 
         anchors.append(resolve_artifact(store, pipeline_name, "latest-pushed"))
     except LineageError:
         pass  # nothing pushed yet
-    baseline = store.latest_blessed_model(pipeline_name)
+    baseline = resolvers.latest_blessed_model(store, pipeline_name)
     if baseline is not None:
         anchors.append(int(baseline.id))
     needed: set[int] = set()

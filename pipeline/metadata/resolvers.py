@@ -1,5 +1,6 @@
 """Artifacts an input resolves to at run time through ML Metadata, not through a
-channel of this run: the statistics of the data that trained the serving model."""
+channel of this run: the newest blessed model (a baseline), the model serving,
+and the statistics of the data that trained it."""
 from __future__ import annotations
 
 from ml_metadata.proto import metadata_store_pb2 as pb
@@ -7,6 +8,30 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline.dsl.artifact import Artifact, ExampleStatistics, PushedModel
 from pipeline.metadata.store import PIPELINE_CONTEXT, MetadataStore
 from pipeline.metadata.values import read_value
+
+
+def latest_blessed_model(store: MetadataStore, pipeline_name: str,
+                         excluding: Artifact | None = None) -> Artifact | None:
+    """The Model of the newest blessing (blessed=1) in the pipeline, or None.
+
+    `excluding` (the candidate itself, or a model with its fingerprint) is
+    skipped: a model is never its own baseline.
+    """
+    context = store.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
+    if context is None:
+        return None
+    blessings = [store.to_artifact(p) for p in store.raw.get_artifacts_by_context(context.id)
+                 if p.state == pb.Artifact.LIVE]
+    for blessing in sorted(blessings, key=lambda b: b.id, reverse=True):
+        if blessing.TYPE_NAME != "ModelBlessing" or blessing.get("blessed") != 1:
+            continue
+        model = store.artifact(int(blessing.get("current_model_id")))
+        fingerprint = model.get("fingerprint")
+        if excluding is not None and (model.id == excluding.id or (
+                fingerprint and fingerprint == excluding.get("fingerprint"))):
+            continue
+        return model
+    return None
 
 
 def serving_push(store: MetadataStore, pipeline_name: str) -> pb.Artifact | None:
@@ -50,4 +75,5 @@ def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifa
     return None
 
 
+# The resolvers of the inputs `pipeline.dsl.channel.RESOLVED_SOURCES` names.
 RESOLVERS = {"serving_model": serving_model, "serving_model_statistics": serving_model_statistics}

@@ -343,29 +343,6 @@ class MetadataStore:
                 return self.artifact(event.artifact_id)
         return None
 
-    def latest_blessed_model(self, pipeline_name: str,
-                             excluding: Artifact | None = None) -> Artifact | None:
-        """The Model of the newest blessing (blessed=1) in the pipeline, or None.
-
-        `excluding` (the candidate itself, or a model with its fingerprint) is
-        skipped: a model is never its own baseline.
-        """
-        pipeline_ctx = self._store.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
-        if pipeline_ctx is None:
-            return None
-        blessings = [self.to_artifact(p) for p in self._store.get_artifacts_by_context(pipeline_ctx.id)
-                     if p.state == pb.Artifact.LIVE
-                     and self._artifact_type_name(p.type_id) == "ModelBlessing"]
-        for blessing in sorted(blessings, key=lambda b: b.id, reverse=True):
-            if blessing.get("blessed") != 1:
-                continue
-            model = self.artifact(int(blessing.get("current_model_id")))
-            if excluding is not None and (model.id == excluding.id or (
-                    model.get("fingerprint") and model.get("fingerprint") == excluding.get("fingerprint"))):
-                continue
-            return model
-        return None
-
     def runs(self, pipeline_name: str | None = None) -> list[RunRecord]:
         """All runs, newest first, optionally of one pipeline only."""
         records = []

@@ -34,7 +34,7 @@ def resolve_inputs(pipeline: Pipeline, component: Component, store: MetadataStor
             if found is not None and found.id not in {a.id for a in resolved.values()}:
                 resolved[name] = found
         if isinstance(source, LatestBlessedModel):
-            baseline = store.latest_blessed_model(pipeline.name,
+            baseline = resolvers.latest_blessed_model(store, pipeline.name,
                                                   excluding=resolved.get(source.candidate_input))
             if baseline is not None:
                 resolved[name] = baseline

@@ -16,6 +16,7 @@ from pipeline.durations import parse_age
 from pipeline.compiled import UsageError
 from pipeline.lineage.graph import resolve_artifact, upstream
 from pipeline.metadata import SqliteConfig
+from pipeline.metadata.resolvers import latest_blessed_model
 from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import mlpipe
 from tests.support import store_check
@@ -83,7 +84,7 @@ def test_keep_last_removes_old_files_but_never_what_serving_or_the_cache_needs(r
     assert all(os.path.exists(artifacts[i].uri) for i in needed)
     for pushed in store.raw.get_artifacts_by_type("PushedModel"):  # versions still on disk
         assert pushed.state == pb.Artifact.LIVE
-    baseline = store.latest_blessed_model("penguin")
+    baseline = latest_blessed_model(store, "penguin")
     assert baseline is not None and os.path.exists(baseline.uri)
     again = _run(root, "--param", "train_steps=150")  # the newest run's outputs are all reused
     assert again.returncode == 0 and again.stdout.count("cached") == 8, again.stdout

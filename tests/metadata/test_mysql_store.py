@@ -23,6 +23,7 @@ if server_binary() is None:
 
 from pipeline.dsl import Model, ModelBlessing  # noqa: E402
 from pipeline.metadata import MySqlConfig  # noqa: E402
+from pipeline.metadata.resolvers import latest_blessed_model  # noqa: E402
 from pipeline.metadata.store import MetadataStore  # noqa: E402
 from tests.e2e.helpers import mlpipe  # noqa: E402
 from tests.metadata import test_store as sqlite_suite  # noqa: E402
@@ -124,7 +125,7 @@ def test_a_second_connection_sees_the_first_ones_records(mysql_store: StoreFacto
         ("Trainer", "COMPLETE"), ("Evaluator", "COMPLETE"), ("Pusher", "FAILED")]
     assert executions[0].properties["param:steps"] == 400
     assert executions[2].properties["error"] == "serving dir is read-only"
-    assert second.latest_blessed_model("pipe").uri == model.uri
+    assert latest_blessed_model(second, "pipe").uri == model.uri
     assert isinstance(second.artifact(model.id), Model)
 
 

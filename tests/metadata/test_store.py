@@ -6,6 +6,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl import Examples, Model, ModelBlessing
 from pipeline.metadata import SqliteConfig
+from pipeline.metadata.resolvers import latest_blessed_model
 from pipeline.metadata.store import MetadataStore
 
 
@@ -52,7 +53,7 @@ def test_failed_execution_keeps_its_error(tmp_path):
 
 def test_latest_blessed_model_skips_unblessed_ones(tmp_path):
     store = _store(tmp_path)
-    assert store.latest_blessed_model("pipe") is None
+    assert latest_blessed_model(store, "pipe") is None
     run = store.start_run("pipe", "run-1", {})
     model_ids = []
     for blessed in (1, 1, 0):
@@ -65,8 +66,8 @@ def test_latest_blessed_model_skips_unblessed_ones(tmp_path):
         blessing.set("current_model_id", model.id)
         evaluator_id = store.start_execution(run, "Evaluator", "Evaluator", {"model": model}, {})
         store.complete_execution(evaluator_id, {"blessing": blessing}, {})
-    assert store.latest_blessed_model("pipe").id == model_ids[1]
-    assert store.latest_blessed_model("other-pipe") is None
+    assert latest_blessed_model(store, "pipe").id == model_ids[1]
+    assert latest_blessed_model(store, "other-pipe") is None
 
 
 def test_runs_are_listed_newest_first_with_status(tmp_path):
