@@ -5,30 +5,10 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from pipeline.dsl import (Component, ComponentError, ComponentSpec, ExecutorOutcome, Pipeline,
-                          Schema, TransformGraph)
+from pipeline.dsl import Component, ComponentError, ComponentSpec, ExecutorOutcome, Pipeline
 from pipeline.metadata.store import MetadataStore
 from pipeline.runner.local import LocalRunner
-
-
-@dataclasses.dataclass(frozen=True)
-class NoInputs:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class SchemaOutput:
-    schema: Schema
-
-
-@dataclasses.dataclass(frozen=True)
-class SchemaInput:
-    schema: Schema
-
-
-@dataclasses.dataclass(frozen=True)
-class GraphOutput:
-    graph: TransformGraph
+from tests.support.toy_ports import GraphPort, Nothing, SchemaPort
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +18,7 @@ class Behaviour:
     halt: bool = False
 
 
-def write_text(inputs: NoInputs, outputs: SchemaOutput, params: Behaviour, context) -> ExecutorOutcome:
+def write_text(inputs: Nothing, outputs: SchemaPort, params: Behaviour, context) -> ExecutorOutcome:
     with open(os.path.join(outputs.schema.uri, "file.txt"), "w") as handle:
         handle.write(params.text)
     outputs.schema.set("length", len(params.text))
@@ -47,14 +27,14 @@ def write_text(inputs: NoInputs, outputs: SchemaOutput, params: Behaviour, conte
     return ExecutorOutcome(summary="wrote", halt_reason="asked to halt" if params.halt else None)
 
 
-def copy_text(inputs: SchemaInput, outputs: GraphOutput, params: Behaviour, context) -> None:
+def copy_text(inputs: SchemaPort, outputs: GraphPort, params: Behaviour, context) -> None:
     with open(os.path.join(inputs.schema.uri, "file.txt")) as source, \
             open(os.path.join(outputs.graph.uri, "copy.txt"), "w") as target:
         target.write(source.read().upper())
 
 
 class Writer(Component):
-    SPEC = ComponentSpec("Writer", NoInputs, SchemaOutput, Behaviour,
+    SPEC = ComponentSpec("Writer", Nothing, SchemaPort, Behaviour,
                          executor="tests.runner.test_local:write_text")
 
     def __init__(self, **behaviour):
@@ -62,7 +42,7 @@ class Writer(Component):
 
 
 class Copier(Component):
-    SPEC = ComponentSpec("Copier", SchemaInput, GraphOutput, Behaviour,
+    SPEC = ComponentSpec("Copier", SchemaPort, GraphPort, Behaviour,
                          executor="tests.runner.test_local:copy_text")
 
     def __init__(self, schema):
