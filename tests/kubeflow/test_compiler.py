@@ -15,7 +15,8 @@ from pipeline.ir.build import CompileError, build_ir
 from pipeline.kubeflow.compiler import compile_to_file
 from pipeline.loader import compile_pipeline
 from tests.e2e.helpers import mlpipe
-from tests.runner.test_local import Behaviour, NoInputs, SchemaOutput
+from tests.runner.test_local import Behaviour
+from tests.support.toy_ports import Nothing, SchemaPort
 
 GOLDEN = Path(__file__).with_name("golden")
 REPO = str(Path(__file__).resolve().parents[2])
@@ -109,7 +110,7 @@ def test_an_argument_used_in_a_computation_is_not_a_run_parameter(tmp_path):
 
 
 class UnresolvedExecutor(Component):
-    SPEC = ComponentSpec("Unresolved", NoInputs, SchemaOutput, Behaviour,
+    SPEC = ComponentSpec("Unresolved", Nothing, SchemaPort, Behaviour,
                          executor="tests.runner.test_local:no_such_function")
 
     def __init__(self):
