@@ -1,5 +1,7 @@
-"""The eight standard components, and DriftValidator and RetrainTrigger. Importing this package imports no TensorFlow:
-executors are loaded only when a component runs."""
+"""The eight standard components, and DriftValidator, DecayValidator and RetrainTrigger.
+Importing this package imports no TensorFlow: executors are loaded only when a
+component runs."""
+from components.decay_validator.component import DecayValidator
 from components.drift_validator.component import DriftValidator
 from components.evaluator.component import Evaluator, MetricThreshold
 from components.example_gen.component import ExampleGen
@@ -11,6 +13,6 @@ from components.statistics_gen.component import StatisticsGen
 from components.trainer.component import Trainer
 from components.transform.component import Transform
 
-__all__ = ["DriftValidator", "Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator",
+__all__ = ["DecayValidator", "DriftValidator", "Evaluator", "MetricThreshold", "ExampleGen", "ExampleValidator",
            "Pusher", "RetrainPolicy", "RetrainTrigger", "SchemaGen", "StatisticsGen", "Trainer",
            "Transform"]

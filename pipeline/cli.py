@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="list past runs recorded in ML Metadata")
     _add_pipeline_args(runs)
     runs.add_argument("--json", action="store_true",
-                      help="print the runs as JSON (status, span, drift, retraining "
-                           "decision, pushed version)")
+                      help="print the runs as JSON (status, span, drift, decay, "
+                           "retraining decision, pushed version)")
     add_kubeflow_commands(commands, _add_pipeline_args)
     add_gc_commands(commands, _add_pipeline_args)
     add_report_commands(commands)
@@ -134,7 +134,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from pipeline.lineage.runs import describe_run, drift_words, trigger_words
+    from pipeline.lineage.runs import decay_words, describe_run, drift_words, trigger_words
     from pipeline.metadata.guard import StoreError
     from pipeline.metadata.store import MetadataStore
     from pipeline.runner.recovery import recover
@@ -157,14 +157,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"no runs of {pipeline.name!r} in {pipeline.metadata.describe()}")
         return 0
     print(f"{'RUN':<40} {'STARTED':<19} {'STATUS':<9} {'SPAN':>5}  {'DRIFT':<30} "
-          f"{'RETRAIN':<8} PUSHED VERSION")
+          f"{'DECAY':<7} {'RETRAIN':<8} PUSHED VERSION")
     for row in rows:
         pushed = row["pushed_version"]
         if pushed is None and row["serving_version"] is not None:
             pushed = f"(none new; {row['serving_version']} serving)"
         span = "-" if row["span"] is None else str(row["span"])
         print(f"{row['run_id']:<40} {row['started'].replace('T', ' '):<19} {row['status']:<9} "
-              f"{span:>5}  {drift_words(row['drift']):<30} {trigger_words(row['trigger']):<8} "
+              f"{span:>5}  {drift_words(row['drift']):<30} {decay_words(row['decay']):<7} "
+              f"{trigger_words(row['trigger']):<8} "
               f"{pushed or '-'}")
     return 0
 

@@ -7,49 +7,24 @@ import json
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2
 
-from components.common import splits
+from components.common import data_comparison, splits
+from components.common.data_comparison import Comparison
 from components.drift_validator.component import (DriftValidatorInputs, DriftValidatorOutputs,
                                                   DriftValidatorParams)
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
-_MEASURES = {anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY: "L-infinity",
-             anomalies_pb2.DriftSkewInfo.Measurement.JENSEN_SHANNON_DIVERGENCE:
-                 "Jensen-Shannon divergence"}
-
 
 def with_comparators(schema: schema_pb2.Schema, params: DriftValidatorParams) -> schema_pb2.Schema:
     """A copy of the schema with a drift comparator on every compared feature and
-    the num-examples comparator: categorical features (strings, or integers with
-    a string domain) by L-infinity distance, numeric ones by Jensen-Shannon divergence."""
-    annotated = schema_pb2.Schema()
-    annotated.CopyFrom(schema)
-    for feature in annotated.feature:
-        if feature.name in params.skip_features:
-            continue
-        threshold = (params.thresholds or {}).get(feature.name, params.default_threshold)
-        categorical = feature.type == schema_pb2.BYTES or feature.HasField("domain") \
-            or feature.HasField("string_domain")
-        comparator = feature.drift_comparator
-        (comparator.infinity_norm if categorical
-         else comparator.jensen_shannon_divergence).threshold = threshold
+    the num-examples comparator."""
+    annotated = data_comparison.with_comparators(schema, Comparison.DRIFT,
+                                                 params.default_threshold, params.thresholds,
+                                                 params.skip_features)
     counts = annotated.dataset_constraints.num_examples_drift_comparator
     counts.min_fraction_threshold = params.min_examples_fraction
     counts.max_fraction_threshold = 1.0 / params.min_examples_fraction
     return annotated
-
-
-def distances(anomalies: anomalies_pb2.Anomalies) -> dict[str, dict[str, object]]:
-    """{feature: {"measure", "distance", "threshold", "drifted"}} as TFDV measured them."""
-    measured = {}
-    for info in anomalies.drift_skew_info:
-        for measurement in info.drift_measurements:
-            name = ".".join(info.path.step)
-            measured[name] = {"measure": _MEASURES.get(measurement.type, "unknown"),
-                              "distance": round(measurement.value, 6),
-                              "threshold": measurement.threshold,
-                              "drifted": measurement.value > measurement.threshold}
-    return measured
 
 
 def _load_stats(statistics, split: str, role: str):
@@ -75,8 +50,8 @@ def execute(inputs: DriftValidatorInputs, outputs: DriftValidatorOutputs,
         _load_stats(inputs.statistics, params.split, "new"), schema,
         previous_statistics=_load_stats(inputs.baseline_statistics, params.split, "baseline"))
     fs.write_bytes(report.anomalies_file(params.split), anomalies.SerializeToString())
-    measured = distances(anomalies)
-    drifted = sorted(name for name, m in measured.items() if m["drifted"])
+    measured = data_comparison.distances(anomalies, Comparison.DRIFT)
+    drifted = data_comparison.exceeded(measured, Comparison.DRIFT)
     count_drift = _count_drift(anomalies)
     report.set("drift_distances", json.dumps(measured, sort_keys=True))
     report.set("drifted_features", ",".join(drifted))
@@ -101,6 +76,5 @@ def _summary(measured: dict[str, dict[str, object]], drifted: list[str], count_d
         largest = max(measured.items(), key=lambda item: item[1]["distance"], default=None)
         return "no drift" + (f" (largest: {largest[0]} {largest[1]['distance']:.3f})"
                              if largest else "")
-    parts = [f"{name} {measured[name]['distance']:.3f} > {measured[name]['threshold']}"
-             for name in drifted]
+    parts = [data_comparison.describe(measured, drifted)] if drifted else []
     return "drift: " + ", ".join(parts + ([count_drift] if count_drift else []))

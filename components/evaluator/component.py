@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+from components.common import model_loading
 from pipeline.dsl import (Component, ComponentSpec, Examples, LatestBlessedModel, Model,
                           ModelBlessing, ModelEvaluation)
 
@@ -43,18 +44,16 @@ class EvaluatorOutputs:
 class EvaluatorParams:
     """`label_key` is read from the model's `transform_features` output when
     `preprocessing_function_names` names it, else from the raw examples.
-    `model_type` "tf_generic" loads the SavedModel by its signatures (about 2 s
-    faster than "tf_keras", which rebuilds the Keras model and adds its compiled
-    metrics, such as loss, to the ones asked for)."""
+    `model_type` is TFMA's ("tf_generic" by default, see common/model_loading.py)."""
 
     label_key: str
     thresholds: tuple[MetricThreshold, ...] = ()
     metrics: tuple[str, ...] = ()
     slice_by: tuple[tuple[str, ...], ...] = ()
     eval_split: str = "eval"
-    signature_name: str = "serving_default"
-    preprocessing_function_names: tuple[str, ...] = ("transform_features",)
-    model_type: str = "tf_generic"
+    signature_name: str = model_loading.SIGNATURE_NAME
+    preprocessing_function_names: tuple[str, ...] = model_loading.PREPROCESSING_FUNCTION_NAMES
+    model_type: str = model_loading.MODEL_TYPE
 
 
 class Evaluator(Component):

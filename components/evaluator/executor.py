@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import tensorflow_model_analysis as tfma
-from tfx_bsl.public import tfxio
 
-from components.common import splits
+from components.common import model_analysis
 from components.evaluator.component import (EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
                                             MetricThreshold)
 from pipeline import fs
@@ -37,10 +36,9 @@ def _threshold(spec: MetricThreshold, with_baseline: bool) -> tfma.MetricThresho
 def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.EvalConfig:
     """The TFMA EvalConfig for the candidate (and baseline) model."""
     def model_spec(name: str, is_baseline: bool) -> tfma.ModelSpec:
-        return tfma.ModelSpec(name=name, signature_name=params.signature_name,
-                              model_type=params.model_type,
-                              label_key=params.label_key, is_baseline=is_baseline,
-                              preprocessing_function_names=list(params.preprocessing_function_names))
+        return model_analysis.model_spec(name, params.label_key, is_baseline,
+                                         params.signature_name,
+                                         params.preprocessing_function_names, params.model_type)
 
     specs = [model_spec(CANDIDATE, False)] + ([model_spec(BASELINE, True)] if with_baseline else [])
     thresholds = {t.metric: t for t in params.thresholds}
@@ -70,28 +68,10 @@ def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
     return models
 
 
-def slice_name(slice_key) -> str:
-    """"Overall", or "island=Biscoe" (several keys joined by commas)."""
-    parts = []
-    for key in slice_key.single_slice_keys:
-        kind = key.WhichOneof("kind")
-        value = getattr(key, kind) if kind else ""
-        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
-    return ",".join(parts) or "Overall"
-
-
 def slice_metrics(output_uri: str) -> dict[str, dict[str, float]]:
     """{slice name: {metric: value}} for the candidate model; change-against-baseline
     values appear as "<metric>_diff"."""
-    table: dict[str, dict[str, float]] = {}
-    for per_slice in tfma.load_metrics(output_uri):
-        name = slice_name(per_slice.slice_key)
-        for entry in per_slice.metric_keys_and_values:
-            if entry.key.model_name not in ("", CANDIDATE) or not entry.value.HasField("double_value"):
-                continue
-            metric = entry.key.name + ("_diff" if entry.key.is_diff else "")
-            table.setdefault(name, {})[metric] = entry.value.double_value.value
-    return table
+    return model_analysis.slice_metrics(output_uri, CANDIDATE)
 
 
 def _bound_text(threshold) -> str:
@@ -113,7 +93,7 @@ def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
     result = tfma.load_validation_result(output_uri)
     failures = []
     for per_slice in result.metric_validations_per_slice:
-        where = slice_name(per_slice.slice_key)
+        where = model_analysis.slice_name(per_slice.slice_key)
         for failure in per_slice.failures:
             value = failure.metric_value.double_value.value
             shown = (f"change vs baseline {value:+.4f}" if failure.metric_key.is_diff
@@ -145,7 +125,7 @@ def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,
         return "NOT blessed: " + "; ".join(failures)
     gates = []
     for t in params.thresholds:
-        name = next((m for m in overall if m.replace("_", "") == t.metric.lower()), t.metric)
+        name = model_analysis.metric_named(t.metric, overall)
         gate = f"{name}={overall.get(name, float('nan')):.4f}"
         if t.lower_bound is not None:
             gate += f" >= {t.lower_bound}"
@@ -161,9 +141,7 @@ def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,
 def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: EvaluatorParams,
             context: ExecutionContext) -> ExecutorOutcome:
     config = build_eval_config(params, inputs.baseline_model is not None)
-    splits.record_files(inputs.examples.uri, params.eval_split)
-    source = tfxio.TFExampleRecord(file_pattern=splits.record_pattern(inputs.examples.uri, params.eval_split),
-                                   raw_record_column_name=tfma.ARROW_INPUT_COLUMN)
+    source = model_analysis.example_source(inputs.examples.uri, (params.eval_split,))
     with context.beam_pipeline() as pipeline:
         _ = (pipeline | "Read" >> source.BeamSource()
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from pipeline.dsl import Artifact, Component, ComponentSpec, ExampleAnomalies, PushedModel
+from pipeline.dsl import (Artifact, Component, ComponentSpec, DecayReport, ExampleAnomalies,
+                          PushedModel)
 from pipeline.dsl.channel import ServingModel
 
 
@@ -19,7 +20,8 @@ class RetrainPolicy(enum.Enum):
 
 class RetrainDecision(Artifact):
     """Whether a run retrains and why: `retrain` (1 or 0), `policy`, `reasons` (one
-    line) and `evidence` (JSON: the drifted features and their distances)."""
+    line) and `evidence` (JSON: the drifted features and their distances, and the
+    decay figures)."""
 
     TYPE_NAME = "RetrainDecision"
 
@@ -27,6 +29,7 @@ class RetrainDecision(Artifact):
 @dataclasses.dataclass(frozen=True)
 class RetrainTriggerInputs:
     drift: ExampleAnomalies | None = None  # a DriftValidator's report
+    decay: DecayReport | None = None  # a DecayValidator's report
     serving_model: PushedModel | None = None  # the model now serving, if any
 
 
@@ -51,22 +54,26 @@ def policy_named(name: str | RetrainPolicy) -> RetrainPolicy:
 
 class RetrainTrigger(Component):
     """Retrains when the policy says so: always, never, or (the default) only when
-    the drift report names drifted features or no model is serving yet. Without a
+    the drift report names drifted features, the decay report says the serving
+    model's metric fell too far, or no model is serving yet. Without a
     reason it ends the run there, COMPLETE, and nothing after it runs; the
     decision and its evidence are recorded either way.
 
     Example:
         drift = DriftValidator(statistics, schema, baseline_statistics=ServingModelStatistics())
-        trigger = RetrainTrigger(drift.outputs.drift, policy="on_drift_or_decay")
+        decay = DecayValidator(example_gen.outputs.examples, label_key="species_xf")
+        trigger = RetrainTrigger(drift.outputs.drift, decay=decay.outputs.decay,
+                                 policy="on_drift_or_decay")
     """
 
     SPEC = ComponentSpec("RetrainTrigger", RetrainTriggerInputs, RetrainTriggerOutputs,
                          RetrainTriggerParams, can_halt=True,
                          executor="components.retrain_trigger.executor:execute")
 
-    def __init__(self, drift=None, *,
+    def __init__(self, drift=None, *, decay=None,
                  policy: str | RetrainPolicy = RetrainPolicy.ON_DRIFT_OR_DECAY,
                  id: str | None = None, enable_cache: bool = True):
-        super().__init__(id=id, inputs={"drift": drift, "serving_model": ServingModel()},
+        super().__init__(id=id, inputs={"drift": drift, "decay": decay,
+                                        "serving_model": ServingModel()},
                          params=RetrainTriggerParams(policy_named(policy)),
                          enable_cache=enable_cache)

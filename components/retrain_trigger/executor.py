@@ -6,7 +6,7 @@ import json
 from components.retrain_trigger.component import (RetrainPolicy, RetrainTriggerInputs,
                                                   RetrainTriggerOutputs, RetrainTriggerParams)
 from pipeline import fs
-from pipeline.dsl import ExampleAnomalies, ExecutionContext, ExecutorOutcome
+from pipeline.dsl import DecayReport, ExampleAnomalies, ExecutionContext, ExecutorOutcome
 
 DECISION_FILE = "decision.json"
 
@@ -20,9 +20,25 @@ def _drift_evidence(drift: ExampleAnomalies | None) -> dict[str, object]:
             "largest": max(distances.items(), key=lambda i: i[1]["distance"], default=(None,))[0]}
 
 
+def _decay_evidence(decay: DecayReport | None) -> dict[str, object]:
+    if decay is None or decay.get("value_at_blessing") is None:
+        return {}
+    return {"decay": {name: decay.get(name) for name in (
+        "metric", "value", "value_at_blessing", "decrease", "max_decrease", "decayed", "span")}}
+
+
+def _decay_reason(evidence: dict) -> list[str]:
+    decay = evidence.get("decay")
+    if not decay or not decay["decayed"]:
+        return []
+    return [f"decay: {decay['metric']} fell {decay['decrease']:.3f} > {decay['max_decrease']} "
+            f"({decay['value_at_blessing']:.3f} at blessing, {decay['value']:.3f} on span "
+            f"{decay['span']})"]
+
+
 def decide(inputs: RetrainTriggerInputs, policy: RetrainPolicy) -> tuple[bool, list[str], dict]:
     """(retrain?, reasons, evidence) under the policy."""
-    evidence = _drift_evidence(inputs.drift)
+    evidence = {**_drift_evidence(inputs.drift), **_decay_evidence(inputs.decay)}
     if policy is RetrainPolicy.NEVER:
         return False, ["policy 'never': monitoring only"], evidence
     if policy is RetrainPolicy.ALWAYS:
@@ -33,11 +49,15 @@ def decide(inputs: RetrainTriggerInputs, policy: RetrainPolicy) -> tuple[bool, l
                for name, m in sorted(evidence.get("drifted_features", {}).items())]
     if evidence.get("num_examples_drift"):
         reasons.append(f"drift: {evidence['num_examples_drift']}")
+    reasons += _decay_reason(evidence)
     if reasons:
         return True, reasons, evidence
-    if inputs.drift is None:
-        return False, ["no trigger: no drift report to decide on"], evidence
-    return False, ["no trigger: no feature drifted beyond its threshold"], evidence
+    if inputs.drift is None and inputs.decay is None:
+        return False, ["no trigger: no drift or decay report to decide on"], evidence
+    checked = [what for what, report in (("no feature drifted beyond its threshold", inputs.drift),
+                                          ("the serving model did not decay", inputs.decay))
+               if report is not None]
+    return False, ["no trigger: " + ", ".join(checked)], evidence
 
 
 def execute(inputs: RetrainTriggerInputs, outputs: RetrainTriggerOutputs,

@@ -1,14 +1,17 @@
 """The pipeline definition language: artifacts, components, pipelines."""
-from pipeline.dsl.artifact import (Artifact, ExampleAnomalies, Examples, ExampleStatistics,
+from pipeline.dsl.artifact import (Artifact, DecayReport, ExampleAnomalies, Examples, ExampleStatistics,
                                    Model, ModelBlessing, ModelEvaluation, PushedModel, Schema,
                                    TransformGraph)
-from pipeline.dsl.channel import Channel, LatestBlessedModel, ServingModel, ServingModelStatistics
+from pipeline.dsl.channel import (Channel, LatestBlessedModel, ServingModel,
+                                  ServingModelEvaluation, ServingModelSource,
+                                  ServingModelStatistics)
 from pipeline.dsl.component import Component, ComponentSpec
 from pipeline.dsl.context import ComponentError, ExecutionContext, ExecutorOutcome
 from pipeline.dsl.pipeline import Pipeline, PipelineDefinitionError
 
-__all__ = ["Artifact", "ExampleAnomalies", "Examples", "ExampleStatistics", "Model",
+__all__ = ["Artifact", "DecayReport", "ExampleAnomalies", "Examples", "ExampleStatistics", "Model",
            "ModelBlessing", "ModelEvaluation", "PushedModel", "Schema", "TransformGraph",
-           "Channel", "LatestBlessedModel", "ServingModel", "ServingModelStatistics",
+           "Channel", "LatestBlessedModel", "ServingModel", "ServingModelEvaluation",
+           "ServingModelSource", "ServingModelStatistics",
            "Component",
            "ComponentSpec", "ComponentError", "ExecutionContext", "ExecutorOutcome", "Pipeline", "PipelineDefinitionError"]

@@ -199,8 +199,16 @@ class PushedModel(Artifact):
         return [self.destination] if self.pushed and self.destination else []
 
 
+class DecayReport(Artifact):
+    """A model's metric on new data against its value at blessing (DecayValidator's
+    output): `metric`, `value`, `value_at_blessing`, `decrease`, `max_decrease`,
+    `decayed` (1 or 0), `span`, `num_examples`; TFMA's own output in the folder."""
+
+    TYPE_NAME = "DecayReport"
+
+
 STANDARD_TYPES: dict[str, type[Artifact]] = {
     cls.TYPE_NAME: cls
     for cls in (Examples, ExampleStatistics, ExampleAnomalies, Schema, TransformGraph,
-                Model, ModelEvaluation, ModelBlessing, PushedModel)
+                Model, ModelEvaluation, ModelBlessing, PushedModel, DecayReport)
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from pipeline.dsl.artifact import Artifact, ExampleStatistics, Model, PushedModel
+from pipeline.dsl.artifact import (Artifact, ExampleStatistics, Model, ModelEvaluation,
+                                   PushedModel)
 
 if TYPE_CHECKING:
     from pipeline.dsl.component import Component
@@ -60,8 +61,27 @@ class ServingModel:
     RESOLVER = "serving_model"
 
 
+@dataclasses.dataclass(frozen=True)
+class ServingModelSource:
+    """Resolves, at run time, to the trained Model the serving push was made from
+    (what a decay check evaluates on new data), or to nothing before the first push."""
+
+    artifact_type: type[Artifact] = Model
+    RESOLVER = "serving_model_source"
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingModelEvaluation:
+    """Resolves, at run time, to the evaluation that blessed the model now serving
+    (its metrics when it was blessed), or to nothing before the first push."""
+
+    artifact_type: type[Artifact] = ModelEvaluation
+    RESOLVER = "serving_model_evaluation"
+
+
 # Inputs resolved through ML Metadata by name, as the compiled pipeline names them.
-RESOLVED_SOURCES = {cls.RESOLVER: cls for cls in (ServingModelStatistics, ServingModel)}
+RESOLVED_SOURCES = {cls.RESOLVER: cls for cls in (ServingModelStatistics, ServingModel,
+                                                  ServingModelSource, ServingModelEvaluation)}
 
 
 class Outputs:

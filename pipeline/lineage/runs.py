@@ -1,5 +1,6 @@
 """What each run of a pipeline did, as `mlpipe runs` lists it: status, the span it
-ingested, the drift it measured, whether it retrained and why, and what it pushed."""
+ingested, the drift and decay it measured, whether it retrained and why, and
+what it pushed."""
 from __future__ import annotations
 
 import json
@@ -30,6 +31,17 @@ def _drift(store: MetadataStore, run_id: str) -> dict | None:
             "baseline_span": report.get("baseline_span")}
 
 
+def _decay(store: MetadataStore, run_id: str) -> dict | None:
+    reports = _outputs(store, run_id, "DecayValidator")
+    if not reports:
+        return None
+    report = reports[0]
+    return {"decayed": bool(report.get("decayed")), "metric": report.get("metric"),
+            "value": report.get("value"), "value_at_blessing": report.get("value_at_blessing"),
+            "decrease": report.get("decrease"), "max_decrease": report.get("max_decrease"),
+            "summary": str(report.get("summary") or "")}
+
+
 def _trigger(store: MetadataStore, run_id: str) -> dict | None:
     decisions = _outputs(store, run_id, "RetrainTrigger")
     if not decisions:
@@ -48,6 +60,7 @@ def describe_run(store: MetadataStore, run: RunRecord) -> dict:
             "status": run.status, "message": run.properties.get("message", ""),
             "span": examples[0].get("span") if examples else None,
             "drift": _drift(store, run.run_id),
+            "decay": _decay(store, run.run_id),
             "trigger": _trigger(store, run.run_id),
             "pushed_version": str(pushed) if pushed is not None else None,
             "serving_version": run.properties.get("serving_version")}
@@ -60,6 +73,14 @@ def drift_words(drift: dict | None) -> str:
     if drift["baseline_span"] is None and not drift["distances"]:
         return "no baseline"
     return ",".join(drift["features"]) if drift["drifted"] else "none"
+
+
+def decay_words(decay: dict | None) -> str:
+    """The decay column: '-' (not measured or nothing to compare), 'none', or the
+    metric's change since blessing ("-0.797")."""
+    if decay is None or decay["decrease"] is None:
+        return "-"
+    return f"{0.0 - decay['decrease']:+.3f}" if decay["decayed"] else "none"
 
 
 def trigger_words(trigger: dict | None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from pipeline.dsl.artifact import Artifact, ExampleStatistics, PushedModel
+from pipeline.dsl.artifact import (Artifact, ExampleStatistics, Model, ModelBlessing,
+                                   ModelEvaluation, PushedModel)
 from pipeline.metadata.store import PIPELINE_CONTEXT, MetadataStore
 from pipeline.metadata.values import read_value
 
@@ -53,21 +54,18 @@ def serving_model(store: MetadataStore, pipeline_name: str) -> Artifact | None:
     return store.to_artifact(served) if served is not None else None
 
 
-def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifact | None:
-    """The statistics nearest upstream of the serving model in its lineage (those of
-    the data its schema and training came from); None before the first push."""
-    served = serving_push(store, pipeline_name)
-    if served is None:
-        return None
-    statistics_type = store.raw.get_artifact_type(ExampleStatistics.TYPE_NAME).id
-    frontier, seen = {served.id}, {served.id}
+def _nearest_upstream(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
+    """The LIVE artifact of `type_name` fewest executions upstream of `artifact_id`
+    (the newest, if several are equally near), or None."""
+    wanted = store.raw.get_artifact_type(type_name).id
+    frontier, seen = {artifact_id}, {artifact_id}
     while frontier:
         producers = {e.execution_id for e in store.raw.get_events_by_artifact_ids(list(frontier))
                      if e.type == pb.Event.OUTPUT}
         inputs = {e.artifact_id for e in store.raw.get_events_by_execution_ids(list(producers))
                   if e.type == pb.Event.INPUT} - seen
         found = [a for a in store.raw.get_artifacts_by_id(list(inputs))
-                 if a.type_id == statistics_type and a.state == pb.Artifact.LIVE]
+                 if a.type_id == wanted and a.state == pb.Artifact.LIVE]
         if found:
             return store.to_artifact(max(found, key=lambda a: a.id))
         seen |= inputs
@@ -75,5 +73,41 @@ def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifa
     return None
 
 
+def _sibling_output(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
+    """The newest LIVE artifact of `type_name` that an execution which output
+    `artifact_id` also output, or None."""
+    wanted = store.raw.get_artifact_type(type_name).id
+    producers = [e.execution_id for e in store.raw.get_events_by_artifact_ids([artifact_id])
+                 if e.type == pb.Event.OUTPUT]
+    outputs = {e.artifact_id for e in store.raw.get_events_by_execution_ids(producers)
+               if e.type == pb.Event.OUTPUT}
+    found = [a for a in store.raw.get_artifacts_by_id(list(outputs))
+             if a.type_id == wanted and a.state == pb.Artifact.LIVE]
+    return store.to_artifact(max(found, key=lambda a: a.id)) if found else None
+
+
+def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The statistics nearest upstream of the serving model in its lineage (those of
+    the data its schema and training came from); None before the first push."""
+    served = serving_push(store, pipeline_name)
+    return _nearest_upstream(store, served.id, ExampleStatistics.TYPE_NAME) if served else None
+
+
+def serving_model_source(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The trained Model the serving push copied; None before the first push."""
+    served = serving_push(store, pipeline_name)
+    return _nearest_upstream(store, served.id, Model.TYPE_NAME) if served else None
+
+
+def serving_model_evaluation(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The evaluation beside the blessing the serving push went out on (the serving
+    model's metrics when it was blessed); None before the first push."""
+    served = serving_push(store, pipeline_name)
+    blessing = _nearest_upstream(store, served.id, ModelBlessing.TYPE_NAME) if served else None
+    return _sibling_output(store, blessing.id, ModelEvaluation.TYPE_NAME) if blessing else None
+
+
 # The resolvers of the inputs `pipeline.dsl.channel.RESOLVED_SOURCES` names.
-RESOLVERS = {"serving_model": serving_model, "serving_model_statistics": serving_model_statistics}
+RESOLVERS = {"serving_model": serving_model, "serving_model_statistics": serving_model_statistics,
+             "serving_model_source": serving_model_source,
+             "serving_model_evaluation": serving_model_evaluation}

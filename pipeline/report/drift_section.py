@@ -1,5 +1,5 @@
 """The drift section: how far the run's span moved from the serving model's data,
-per feature, and whether the run retrained because of it."""
+per feature, how the serving model did on it, and whether the run retrained."""
 from __future__ import annotations
 
 import json
@@ -25,13 +25,29 @@ def _decision(view: RunView) -> str:
             f"{esc(decision.get('reasons'))}</p>")
 
 
+def _decay(view: RunView) -> str:
+    found = view.last_output("DecayReport")
+    if found is None:
+        return ""
+    producer, report = found
+    if report.get("value_at_blessing") is None:
+        return f"<p>{esc(producer.record.component_id)}: {esc(report.get('summary'))}</p>"
+    verdict = badge("decayed", "bad") if report.get("decayed") else badge("ok", "ok")
+    return (f"<h3>{esc(producer.record.component_id)}: the serving model on span "
+            f"{esc(report.get('span'))}</h3>" + table(
+                ["metric", "at blessing", "on this span", "decrease", "allowed", ""],
+                [[esc(report.get("metric")), number(report.get("value_at_blessing"), 4),
+                  number(report.get("value"), 4), number(report.get("decrease"), 4),
+                  number(report.get("max_decrease"), 4), verdict]], numeric=(1, 2, 3, 4)))
+
+
 def drift_section(view: RunView) -> str:
     """Per drift report: the distance, measure and threshold of every compared
     feature, largest first; then the retraining decision, if the pipeline makes one."""
     reports = [(p, a) for p, a in view.outputs_of_type("ExampleAnomalies")
                if a.get("drift_distances") is not None]
     if not reports:
-        return note("No drift measured: this pipeline has no DriftValidator.")
+        return note("No drift measured: this pipeline has no DriftValidator.") + _decay(view)
     parts = []
     for producer, report in reports:
         parts.append(f"<h3>{esc(producer.record.component_id)}: span {esc(report.get('span'))} "
@@ -46,5 +62,5 @@ def drift_section(view: RunView) -> str:
         if report.get("num_examples_drift"):
             parts.append(f"<p>{badge('examples', 'bad')} "
                          f"{esc(report.get('num_examples_drift'))}</p>")
-    parts.append(_decision(view))
+    parts += [_decay(view), _decision(view)]
     return "\n".join(parts)

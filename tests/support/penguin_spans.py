@@ -1,6 +1,7 @@
 """New spans of penguin data for continuous-training tests, built from the real
 penguins CSV: one from the same distribution, one drifted (another island mix,
-heavier birds). Deterministic: each kind always gives the same rows."""
+heavier birds), one relabelled (the same birds, the label relation changed: the
+serving model decays). Deterministic: each kind always gives the same rows."""
 from __future__ import annotations
 
 import random
@@ -26,6 +27,17 @@ def drifted(seed: int = 11, size: int = 344) -> list[list[str]]:
     chosen = sample.choices(biscoe, k=size)
     return [r[:mass] + [str(int(r[mass]) + HEAVIER_BY_GRAMS) if r[mass] not in ("", "NA")
                         else r[mass]] + r[mass + 1:] for r in chosen]
+
+
+def relabelled(seed: int = 13, size: int = 344) -> list[list[str]]:
+    """A bootstrap sample whose Adelie and Gentoo labels are swapped: the features'
+    distribution is unchanged (the label's moves by about 0.08, within drift
+    thresholds), but a model trained before gets most of them wrong."""
+    header, _ = read_penguin_rows()
+    species = header.index("species")
+    swapped = {"Adelie": "Gentoo", "Gentoo": "Adelie"}
+    return [r[:species] + [swapped.get(r[species], r[species])] + r[species + 1:]
+            for r in same_distribution(seed, size)]
 
 
 def write_span(folder: Path, span: int, rows: list[list[str]]) -> str:

@@ -27,6 +27,8 @@ DATA_FILE = os.path.join(importlib.util.find_spec("palmerpenguins").submodule_se
 COLUMN_TYPES = {"species": "string", "island": "string", "bill_length_mm": "float",
                 "bill_depth_mm": "float", "flipper_length_mm": "int", "body_mass_g": "int",
                 "sex": "string", "year": "int"}
+LABEL_KEY = "species_xf"  # the label as Transform's transform_features gives it
+ACCURACY = "SparseCategoricalAccuracy"
 
 
 def create_pipeline(root: str | None = None, data_path: str | None = None,
@@ -50,9 +52,9 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                       train_steps=train_steps, eval_steps=5,
                       hyperparameters={"hidden_units": 8, "learning_rate": 0.01, "seed": 42})
     evaluator = Evaluator(
-        example_gen.outputs.examples, trainer.outputs.model, label_key="species_xf",
+        example_gen.outputs.examples, trainer.outputs.model, label_key=LABEL_KEY,
         metrics=("SparseCategoricalCrossentropy",),
-        thresholds=[MetricThreshold("SparseCategoricalAccuracy", lower_bound=accuracy_threshold,
+        thresholds=[MetricThreshold(ACCURACY, lower_bound=accuracy_threshold,
                                     max_decrease=0.0)],
         slice_by=[("island",)])
     pusher = Pusher(trainer.outputs.model, evaluator.outputs.blessing,

@@ -5,15 +5,18 @@ the model now serving, before training on it.
     mlpipe run pipeline/examples/penguin_ct/pipeline.py --data 'penguins/span-{SPAN}/*.csv'
 
 The drift report (DriftValidator's output, recorded in ML Metadata with the
-distance per feature) is the evidence RetrainTrigger decides on: by default a
-span retrains only if it drifted or no model is serving yet; otherwise the run
-ends there, COMPLETE, and the model serving stays.
+distance per feature) and the decay report (DecayValidator's: the serving
+model's accuracy on the new span against its accuracy when blessed) are the
+evidence RetrainTrigger decides on: by default a span retrains only if it
+drifted, the serving model decayed, or no model is serving yet; otherwise the
+run ends there, COMPLETE, and the model serving stays.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
-from components import DriftValidator, RetrainTrigger
+from components import DecayValidator, DriftValidator, RetrainTrigger
+from components.decay_validator.component import DEFAULT_MAX_DECREASE
 from components.drift_validator.component import DEFAULT_DRIFT_THRESHOLD
 from pipeline.defaults import default_root
 from pipeline.dsl import Pipeline, ServingModelStatistics
@@ -29,11 +32,14 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     span: int | None = None, serving_dir: str | None = None,
                     metadata: MetadataConfig | None = None, beam_args: Sequence[str] = (),
                     drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+                    max_decay: float = DEFAULT_MAX_DECREASE,
                     retrain: str = "on_drift_or_decay", accuracy_threshold: float = 0.9,
                     train_steps: int = 400) -> Pipeline:
     """Penguin's eight components, plus a DriftValidator against the serving model's
-    data and a RetrainTrigger that ends the run when there is no reason to retrain
-    (`retrain`: "on_drift_or_decay", "always" or "never")."""
+    data, a DecayValidator of the serving model on the new span (decayed when its
+    accuracy fell more than `max_decay`), and a RetrainTrigger that ends the run
+    when there is no reason to retrain (`retrain`: "on_drift_or_decay", "always"
+    or "never")."""
     root = root or default_root(NAME)
     base = penguin.create_pipeline(root=root, data_path=data_path, span=span,
                                    serving_dir=serving_dir, metadata=metadata,
@@ -43,8 +49,11 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                            base.component("SchemaGen").outputs.schema,
                            baseline_statistics=ServingModelStatistics(),
                            default_threshold=drift_threshold, skip_features=NOT_COMPARED)
-    trigger = RetrainTrigger(drift.outputs.drift, policy=retrain)
+    decay = DecayValidator(base.component("ExampleGen").outputs.examples,
+                           label_key=penguin.LABEL_KEY, metric=penguin.ACCURACY,
+                           max_decrease=max_decay)
+    trigger = RetrainTrigger(drift.outputs.drift, decay=decay.outputs.decay, policy=retrain)
     components = list(base.components)
     after_validation = components.index(base.component("ExampleValidator")) + 1
-    components[after_validation:after_validation] = [drift, trigger]
+    components[after_validation:after_validation] = [drift, decay, trigger]
     return Pipeline(NAME, root, components, metadata=metadata, beam_args=beam_args)

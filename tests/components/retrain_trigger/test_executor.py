@@ -1,5 +1,5 @@
-"""RetrainTrigger's decision under each policy, from a drift report and whether a
-model is serving; the run ends (COMPLETE) when there is no reason to retrain."""
+"""RetrainTrigger's decision under each policy, from a drift report, a decay report
+and whether a model is serving; the run ends (COMPLETE) when there is no reason to retrain."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from components.retrain_trigger.component import (RetrainDecision, RetrainPolicy
                                                   RetrainTriggerInputs, RetrainTriggerOutputs,
                                                   RetrainTriggerParams, policy_named)
 from components.retrain_trigger.executor import execute
-from pipeline.dsl import ExampleAnomalies, PushedModel
+from pipeline.dsl import DecayReport, ExampleAnomalies, PushedModel
 from tests.conftest import context, out_dir
 
 DISTANCES = {"island": {"measure": "L-infinity", "distance": 0.52, "threshold": 0.3,
@@ -29,7 +29,7 @@ def _drift(drifted: bool) -> ExampleAnomalies:
 
 def _decide(tmp_path, policy, drift=None, serving=True):
     decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
-    inputs = RetrainTriggerInputs(drift, PushedModel(uri="/served") if serving else None)
+    inputs = RetrainTriggerInputs(drift, None, PushedModel(uri="/served") if serving else None)
     outcome = execute(inputs, RetrainTriggerOutputs(decision), RetrainTriggerParams(policy),
                       context(tmp_path))
     return decision, outcome
@@ -66,3 +66,32 @@ def test_an_unknown_policy_is_refused_with_the_choices():
                                          "'on_drift_or_decay', 'never'"):
         policy_named("sometimes")
     assert RetrainTrigger(None, policy="never").params.policy is RetrainPolicy.NEVER
+
+
+def _decay(decayed: bool) -> DecayReport:
+    report = DecayReport(uri="/unused")
+    for name, value in {"metric": "sparse_categorical_accuracy", "value": 0.2 if decayed else 0.97,
+                        "value_at_blessing": 0.98, "decrease": 0.78 if decayed else 0.01,
+                        "max_decrease": 0.05, "decayed": int(decayed), "span": 4}.items():
+        report.set(name, value)
+    return report
+
+
+def test_decay_retrains_with_its_figures(tmp_path):
+    decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
+    inputs = RetrainTriggerInputs(_drift(False), _decay(True), PushedModel(uri="/served"))
+    outcome = execute(inputs, RetrainTriggerOutputs(decision),
+                      RetrainTriggerParams(RetrainPolicy.ON_DRIFT_OR_DECAY), context(tmp_path))
+    assert decision.get("retrain") == 1 and outcome.end_reason is None
+    assert decision.get("reasons") == ("decay: sparse_categorical_accuracy fell 0.780 > 0.05 "
+                                       "(0.980 at blessing, 0.200 on span 4)")
+    assert json.loads(decision.get("evidence"))["decay"]["decrease"] == 0.78
+
+
+def test_neither_drift_nor_decay_ends_the_run_naming_both_checks(tmp_path):
+    decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
+    inputs = RetrainTriggerInputs(_drift(False), _decay(False), PushedModel(uri="/served"))
+    outcome = execute(inputs, RetrainTriggerOutputs(decision),
+                      RetrainTriggerParams(RetrainPolicy.ON_DRIFT_OR_DECAY), context(tmp_path))
+    assert outcome.end_reason == ("no retraining: no trigger: no feature drifted beyond its "
+                                  "threshold, the serving model did not decay")

@@ -1,0 +1,62 @@
+"""TFMA pieces shared by the components that evaluate models (Evaluator, and
+DecayValidator on the model serving): model specs, the example source, and
+reading the metrics TFMA wrote."""
+from __future__ import annotations
+
+import tensorflow_model_analysis as tfma
+from tfx_bsl.public import tfxio
+
+from components.common import splits
+from components.common.model_loading import (MODEL_TYPE, PREPROCESSING_FUNCTION_NAMES,
+                                             SIGNATURE_NAME)
+
+
+def model_spec(name: str, label_key: str, is_baseline: bool = False,
+               signature_name: str = SIGNATURE_NAME,
+               preprocessing_function_names: tuple[str, ...] = PREPROCESSING_FUNCTION_NAMES,
+               model_type: str = MODEL_TYPE) -> tfma.ModelSpec:
+    """TFMA's spec of one model, by the name its metrics are keyed with."""
+    return tfma.ModelSpec(name=name, signature_name=signature_name, model_type=model_type,
+                          label_key=label_key, is_baseline=is_baseline,
+                          preprocessing_function_names=list(preprocessing_function_names))
+
+
+def example_source(examples_uri: str, split_names: tuple[str, ...]) -> tfxio.TFExampleRecord:
+    """The serialized tf.Examples of the given splits, as TFMA reads them; raises
+    FileNotFoundError naming the folder of a split without files."""
+    patterns = []
+    for split in split_names:
+        splits.record_files(examples_uri, split)
+        patterns.append(splits.record_pattern(examples_uri, split))
+    return tfxio.TFExampleRecord(file_pattern=patterns,
+                                 raw_record_column_name=tfma.ARROW_INPUT_COLUMN)
+
+
+def slice_name(slice_key) -> str:
+    """"Overall", or "island=Biscoe" (several keys joined by commas)."""
+    parts = []
+    for key in slice_key.single_slice_keys:
+        kind = key.WhichOneof("kind")
+        value = getattr(key, kind) if kind else ""
+        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
+    return ",".join(parts) or "Overall"
+
+
+def slice_metrics(output_uri: str, model_name: str) -> dict[str, dict[str, float]]:
+    """{slice name: {metric: value}} of one model in TFMA's output at `output_uri`;
+    change-against-baseline values appear as "<metric>_diff"."""
+    table: dict[str, dict[str, float]] = {}
+    for per_slice in tfma.load_metrics(output_uri):
+        name = slice_name(per_slice.slice_key)
+        for entry in per_slice.metric_keys_and_values:
+            if entry.key.model_name not in ("", model_name) or not entry.value.HasField("double_value"):
+                continue
+            metric = entry.key.name + ("_diff" if entry.key.is_diff else "")
+            table.setdefault(name, {})[metric] = entry.value.double_value.value
+    return table
+
+
+def metric_named(class_name: str, values: dict[str, float]) -> str:
+    """The key of TFMA metric class `class_name` ("SparseCategoricalAccuracy") among
+    `values` ("sparse_categorical_accuracy"), or `class_name` itself if absent."""
+    return next((m for m in values if m.replace("_", "") == class_name.lower()), class_name)
