@@ -60,7 +60,8 @@ def input_fingerprint(params) -> str:
     return f"span={selection.span};version={selection.version};{fingerprint(files)}"
 
 
-def _header(path: str) -> list[str]:
+def read_header(path: str) -> list[str]:
+    """The column names of a CSV file's first line; ComponentError if it is empty."""
     with fs.open_file(path, "rb") as handle:
         # utf-8-sig: spreadsheet programs start CSV files with a byte-order mark,
         # which Arrow skips too.
@@ -116,7 +117,7 @@ def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
     Raises ComponentError naming the file, the column and the problem for an
     empty or header-only file, a missing column, or a value of the wrong type.
     """
-    header = _header(path)
+    header = read_header(path)
     _check_columns(path, header, column_types)
     types = {c: _ARROW_TYPES[k] for c, k in (column_types or {}).items()}
     try:

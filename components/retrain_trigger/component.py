@@ -7,7 +7,7 @@ import enum
 
 from pipeline.dsl import (Artifact, Component, ComponentSpec, DecayReport, ExampleAnomalies,
                           PushedModel)
-from pipeline.dsl.channel import ServingModel
+from pipeline.dsl.channel import ServingModel, ServingSkew
 
 
 class RetrainPolicy(enum.Enum):
@@ -30,6 +30,7 @@ class RetrainDecision(Artifact):
 class RetrainTriggerInputs:
     drift: ExampleAnomalies | None = None  # a DriftValidator's report
     decay: DecayReport | None = None  # a DecayValidator's report
+    skew: ExampleAnomalies | None = None  # the newest `mlpipe skew` report on the serving model
     serving_model: PushedModel | None = None  # the model now serving, if any
 
 
@@ -55,7 +56,8 @@ def policy_named(name: str | RetrainPolicy) -> RetrainPolicy:
 class RetrainTrigger(Component):
     """Retrains when the policy says so: always, never, or (the default) only when
     the drift report names drifted features, the decay report says the serving
-    model's metric fell too far, or no model is serving yet. Without a
+    model's metric fell too far, the newest `mlpipe skew` check of the serving
+    model found skew, or no model is serving yet. Without a
     reason it ends the run there, COMPLETE, and nothing after it runs; the
     decision and its evidence are recorded either way.
 
@@ -73,7 +75,7 @@ class RetrainTrigger(Component):
     def __init__(self, drift=None, *, decay=None,
                  policy: str | RetrainPolicy = RetrainPolicy.ON_DRIFT_OR_DECAY,
                  id: str | None = None, enable_cache: bool = True):
-        super().__init__(id=id, inputs={"drift": drift, "decay": decay,
+        super().__init__(id=id, inputs={"drift": drift, "decay": decay, "skew": ServingSkew(),
                                         "serving_model": ServingModel()},
                          params=RetrainTriggerParams(policy_named(policy)),
                          enable_cache=enable_cache)

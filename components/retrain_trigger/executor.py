@@ -36,9 +36,24 @@ def _decay_reason(evidence: dict) -> list[str]:
             f"{decay['span']})"]
 
 
+def _skew_evidence(skew: ExampleAnomalies | None) -> dict[str, object]:
+    if skew is None:
+        return {}
+    distances = json.loads(str(skew.get("skew_distances") or "{}"))
+    return {"skew": {"skewed_features": {n: m for n, m in distances.items() if m["skewed"]},
+                     "serving_data": skew.get("serving_data"), "report_id": skew.id}}
+
+
+def _skew_reasons(evidence: dict) -> list[str]:
+    skewed = evidence.get("skew", {}).get("skewed_features", {})
+    return [f"skew: {name} {m['distance']:.3f} > {m['threshold']} in serving requests"
+            for name, m in sorted(skewed.items())]
+
+
 def decide(inputs: RetrainTriggerInputs, policy: RetrainPolicy) -> tuple[bool, list[str], dict]:
     """(retrain?, reasons, evidence) under the policy."""
-    evidence = {**_drift_evidence(inputs.drift), **_decay_evidence(inputs.decay)}
+    evidence = {**_drift_evidence(inputs.drift), **_decay_evidence(inputs.decay),
+                **_skew_evidence(inputs.skew)}
     if policy is RetrainPolicy.NEVER:
         return False, ["policy 'never': monitoring only"], evidence
     if policy is RetrainPolicy.ALWAYS:
@@ -49,13 +64,14 @@ def decide(inputs: RetrainTriggerInputs, policy: RetrainPolicy) -> tuple[bool, l
                for name, m in sorted(evidence.get("drifted_features", {}).items())]
     if evidence.get("num_examples_drift"):
         reasons.append(f"drift: {evidence['num_examples_drift']}")
-    reasons += _decay_reason(evidence)
+    reasons += _decay_reason(evidence) + _skew_reasons(evidence)
     if reasons:
         return True, reasons, evidence
     if inputs.drift is None and inputs.decay is None:
         return False, ["no trigger: no drift or decay report to decide on"], evidence
     checked = [what for what, report in (("no feature drifted beyond its threshold", inputs.drift),
-                                          ("the serving model did not decay", inputs.decay))
+                                          ("the serving model did not decay", inputs.decay),
+                                          ("its serving requests do not skew", inputs.skew))
                if report is not None]
     return False, ["no trigger: " + ", ".join(checked)], evidence
 

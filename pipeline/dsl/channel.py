@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from pipeline.dsl.artifact import (Artifact, ExampleStatistics, Model, ModelEvaluation,
-                                   PushedModel)
+from pipeline.dsl.artifact import (Artifact, ExampleAnomalies, ExampleStatistics, Model,
+                                   ModelEvaluation, PushedModel)
 
 if TYPE_CHECKING:
     from pipeline.dsl.component import Component
@@ -79,9 +79,20 @@ class ServingModelEvaluation:
     RESOLVER = "serving_model_evaluation"
 
 
+@dataclasses.dataclass(frozen=True)
+class ServingSkew:
+    """Resolves, at run time, to the newest `mlpipe skew` report on the model now
+    serving (serving requests against its training data), or to nothing if none
+    was made since that model was pushed."""
+
+    artifact_type: type[Artifact] = ExampleAnomalies
+    RESOLVER = "serving_skew"
+
+
 # Inputs resolved through ML Metadata by name, as the compiled pipeline names them.
 RESOLVED_SOURCES = {cls.RESOLVER: cls for cls in (ServingModelStatistics, ServingModel,
-                                                  ServingModelSource, ServingModelEvaluation)}
+                                                  ServingModelSource, ServingModelEvaluation,
+                                                  ServingSkew)}
 
 
 class Outputs:

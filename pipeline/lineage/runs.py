@@ -1,6 +1,6 @@
 """What each run of a pipeline did, as `mlpipe runs` lists it: status, the span it
-ingested, the drift and decay it measured, whether it retrained and why, and
-what it pushed."""
+ingested, the drift and decay it measured, the serving skew it saw, whether it
+retrained and why, and what it pushed."""
 from __future__ import annotations
 
 import json
@@ -42,6 +42,19 @@ def _decay(store: MetadataStore, run_id: str) -> dict | None:
             "summary": str(report.get("summary") or "")}
 
 
+def _skew(store: MetadataStore, run_id: str) -> dict | None:
+    """The `mlpipe skew` report the run's retraining decision saw, if any."""
+    executions = [e.id for e in store.executions(run_id) if e.type_name == "RetrainTrigger"]
+    reports = [store.artifact(e.artifact_id) for e in store.events(executions)
+               if e.type == pb.Event.INPUT and e.path.steps[0].key == "skew"]
+    if not reports:
+        return None
+    features = str(reports[0].get("skewed_features") or "")
+    return {"skewed": bool(reports[0].get("skewed")), "report_id": reports[0].id,
+            "features": [f for f in features.split(",") if f],
+            "serving_data": reports[0].get("serving_data")}
+
+
 def _trigger(store: MetadataStore, run_id: str) -> dict | None:
     decisions = _outputs(store, run_id, "RetrainTrigger")
     if not decisions:
@@ -61,6 +74,7 @@ def describe_run(store: MetadataStore, run: RunRecord) -> dict:
             "span": examples[0].get("span") if examples else None,
             "drift": _drift(store, run.run_id),
             "decay": _decay(store, run.run_id),
+            "skew": _skew(store, run.run_id),
             "trigger": _trigger(store, run.run_id),
             "pushed_version": str(pushed) if pushed is not None else None,
             "serving_version": run.properties.get("serving_version")}

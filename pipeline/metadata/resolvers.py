@@ -3,6 +3,7 @@ channel of this run: the newest blessed model (a baseline), the model serving,
 and the statistics of the data that trained it."""
 from __future__ import annotations
 
+from ml_metadata import errors as mlmd_errors
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.dsl.artifact import (Artifact, ExampleStatistics, Model, ModelBlessing,
@@ -54,7 +55,7 @@ def serving_model(store: MetadataStore, pipeline_name: str) -> Artifact | None:
     return store.to_artifact(served) if served is not None else None
 
 
-def _nearest_upstream(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
+def nearest_upstream(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
     """The LIVE artifact of `type_name` fewest executions upstream of `artifact_id`
     (the newest, if several are equally near), or None."""
     wanted = store.raw.get_artifact_type(type_name).id
@@ -90,24 +91,47 @@ def serving_model_statistics(store: MetadataStore, pipeline_name: str) -> Artifa
     """The statistics nearest upstream of the serving model in its lineage (those of
     the data its schema and training came from); None before the first push."""
     served = serving_push(store, pipeline_name)
-    return _nearest_upstream(store, served.id, ExampleStatistics.TYPE_NAME) if served else None
+    return nearest_upstream(store, served.id, ExampleStatistics.TYPE_NAME) if served else None
 
 
 def serving_model_source(store: MetadataStore, pipeline_name: str) -> Artifact | None:
     """The trained Model the serving push copied; None before the first push."""
     served = serving_push(store, pipeline_name)
-    return _nearest_upstream(store, served.id, Model.TYPE_NAME) if served else None
+    return nearest_upstream(store, served.id, Model.TYPE_NAME) if served else None
 
 
 def serving_model_evaluation(store: MetadataStore, pipeline_name: str) -> Artifact | None:
     """The evaluation beside the blessing the serving push went out on (the serving
     model's metrics when it was blessed); None before the first push."""
     served = serving_push(store, pipeline_name)
-    blessing = _nearest_upstream(store, served.id, ModelBlessing.TYPE_NAME) if served else None
+    blessing = nearest_upstream(store, served.id, ModelBlessing.TYPE_NAME) if served else None
     return _sibling_output(store, blessing.id, ModelEvaluation.TYPE_NAME) if blessing else None
+
+
+# The execution type and output port of `mlpipe skew` checks (pipeline/skew/check.py).
+SKEW_CHECK, SKEW_OUTPUT, SKEW_SERVING_INPUT = "SkewCheck", "skew", "serving_model"
+
+
+def serving_skew(store: MetadataStore, pipeline_name: str) -> Artifact | None:
+    """The report of the newest completed skew check on the push now serving; None
+    if there is none (a check of an earlier model says nothing about this one)."""
+    served = serving_push(store, pipeline_name)
+    if served is None:
+        return None
+    try:
+        check_type = store.raw.get_execution_type(SKEW_CHECK).id
+    except mlmd_errors.NotFoundError:  # no check was ever recorded in this store
+        return None
+    uses = {e.execution_id for e in store.raw.get_events_by_artifact_ids([served.id])
+            if e.type == pb.Event.INPUT and e.path.steps[0].key == SKEW_SERVING_INPUT}
+    done = [e.id for e in store.raw.get_executions_by_id(list(uses))
+            if e.last_known_state == pb.Execution.COMPLETE and e.type_id == check_type]
+    reports = [e.artifact_id for e in store.raw.get_events_by_execution_ids(done)
+               if e.type == pb.Event.OUTPUT and e.path.steps[0].key == SKEW_OUTPUT]
+    return store.artifact(max(reports)) if reports else None
 
 
 # The resolvers of the inputs `pipeline.dsl.channel.RESOLVED_SOURCES` names.
 RESOLVERS = {"serving_model": serving_model, "serving_model_statistics": serving_model_statistics,
              "serving_model_source": serving_model_source,
-             "serving_model_evaluation": serving_model_evaluation}
+             "serving_model_evaluation": serving_model_evaluation, "serving_skew": serving_skew}

@@ -167,19 +167,32 @@ class MetadataStore:
     def start_execution(self, contexts: RunContexts, type_name: str, component_id: str,
                         inputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
         """Records a RUNNING execution with INPUT events for its (published) inputs."""
-        return self._put_new_execution(contexts, type_name, component_id, pb.Execution.RUNNING,
-                                       inputs, {}, properties)
+        return self._put_new_execution(contexts.pipeline, contexts.run, type_name, component_id,
+                                       pb.Execution.RUNNING, inputs, {}, properties)
 
-    def _put_new_execution(self, contexts: RunContexts, type_name: str, component_id: str,
-                           state: int, inputs: Mapping[str, Artifact],
-                           outputs: Mapping[str, Artifact], properties: Mapping[str, object]) -> int:
-        """One new execution in the pipeline, run and node contexts, with INPUT and OUTPUT
-        events to already recorded artifacts, in one transaction."""
-        node_ctx = self._context(NODE_CONTEXT, f"{contexts.pipeline.name}.{component_id}")
+    @guarded
+    def start_check(self, pipeline_name: str, type_name: str, inputs: Mapping[str, Artifact],
+                    properties: Mapping[str, object]) -> int:
+        """Records a RUNNING execution outside any run (a check such as `mlpipe skew`),
+        in the pipeline's context and its own node context (`component_id` is
+        `type_name`), with INPUT events; end it with complete_execution or
+        fail_execution."""
+        pipeline_ctx = self._context(PIPELINE_CONTEXT, pipeline_name)
+        return self._put_new_execution(pipeline_ctx, None, type_name, type_name,
+                                       pb.Execution.RUNNING, inputs, {}, properties)
+
+    def _put_new_execution(self, pipeline_ctx: pb.Context, run_ctx: pb.Context | None,
+                           type_name: str, component_id: str, state: int,
+                           inputs: Mapping[str, Artifact], outputs: Mapping[str, Artifact],
+                           properties: Mapping[str, object]) -> int:
+        """One new execution in the pipeline, run (if any) and node contexts, with INPUT
+        and OUTPUT events to already recorded artifacts, in one transaction."""
+        node_ctx = self._context(NODE_CONTEXT, f"{pipeline_ctx.name}.{component_id}")
         execution = pb.Execution(type_id=self._simple_type_id("execution", type_name),
                                  last_known_state=state)
-        for key, value in {"component_id": component_id, "run_id": contexts.run_id,
-                           "pipeline_name": contexts.pipeline.name, **properties}.items():
+        ids_of_run = {"run_id": run_ctx.name} if run_ctx is not None else {}
+        for key, value in {"component_id": component_id, **ids_of_run,
+                           "pipeline_name": pipeline_ctx.name, **properties}.items():
             set_value(execution.custom_properties[key], value)
         ids = [a.id for a in [*inputs.values(), *outputs.values()]]
         if len(set(ids)) < len(ids):
@@ -190,9 +203,9 @@ class MetadataStore:
         protos = {p.id: p for p in self._store.get_artifacts_by_id(ids)} if ids else {}
         pairs = [(protos[a.id], self._event(pb.Event.INPUT, n)) for n, a in inputs.items()]
         pairs += [(protos[a.id], self._event(pb.Event.OUTPUT, n)) for n, a in outputs.items()]
-        execution_id, _, _ = self._store.put_execution(
-            execution, pairs, [contexts.pipeline, contexts.run, node_ctx],
-            reuse_context_if_already_exist=True)
+        contexts = [c for c in (pipeline_ctx, run_ctx, node_ctx) if c is not None]
+        execution_id, _, _ = self._store.put_execution(execution, pairs, contexts,
+                                                       reuse_context_if_already_exist=True)
         return execution_id
 
     @guarded
@@ -232,8 +245,8 @@ class MetadataStore:
                                 properties: Mapping[str, object]) -> int:
         """Records an execution that reused earlier outputs: state CACHED, INPUT events
         for its inputs and OUTPUT events to the reused artifacts, in this run's contexts."""
-        return self._put_new_execution(contexts, type_name, component_id, pb.Execution.CACHED,
-                                       inputs, outputs, properties)
+        return self._put_new_execution(contexts.pipeline, contexts.run, type_name, component_id,
+                                       pb.Execution.CACHED, inputs, outputs, properties)
 
     @guarded
     def fail_execution(self, execution_id: int, error: str, properties: Mapping[str, object],

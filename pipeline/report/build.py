@@ -82,7 +82,7 @@ def build_sections(store: MetadataStore, view: RunView, facets: bool) -> list[tu
         ("summary", "Run summary", _guarded(lambda: summary_section(view))),
         ("statistics", "Data statistics (TFDV)", _guarded(lambda: statistics_section(view, facets))),
         ("anomalies", "Data anomalies (TFDV)", _guarded(lambda: anomalies_section(view))),
-        ("drift", "Drift, decay and retraining", _guarded(lambda: drift_section(view))),
+        ("drift", "Drift, decay, skew and retraining", _guarded(lambda: drift_section(view))),
         ("metrics", "Model metrics (TFMA)", _guarded(lambda: metrics_section(view))),
         ("blessing", "Blessing", _guarded(lambda: blessing_section(view))),
         ("pushed", "Pushed model", _guarded(lambda: pushed_section(view))),

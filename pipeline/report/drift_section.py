@@ -1,5 +1,6 @@
 """The drift section: how far the run's span moved from the serving model's data,
-per feature, how the serving model did on it, and whether the run retrained."""
+per feature, how the serving model did on it, the serving skew the run's
+decision saw, and whether the run retrained."""
 from __future__ import annotations
 
 import json
@@ -8,11 +9,28 @@ from pipeline.report.gather import RunView
 from pipeline.report.markup import badge, esc, note, number, table
 
 
-def _distance_rows(distances: dict[str, dict]) -> list[list[str]]:
+def _distance_rows(distances: dict[str, dict], verdict: str = "drifted") -> list[list[str]]:
     ordered = sorted(distances.items(), key=lambda item: -item[1]["distance"])
     return [[esc(name), esc(m["measure"]), number(m["distance"], 3), number(m["threshold"], 3),
-             badge("drifted", "bad") if m["drifted"] else badge("ok", "ok")]
+             badge(verdict, "bad") if m[verdict] else badge("ok", "ok")]
             for name, m in ordered]
+
+
+def _skew(view: RunView) -> str:
+    """The `mlpipe skew` report the run's retraining decision saw, if any."""
+    report = next((e.inputs["skew"] for e in view.executions if "skew" in e.inputs
+                   and e.inputs["skew"].get("skew_distances") is not None), None)
+    if report is None:
+        return ""
+    distances = json.loads(str(report.get("skew_distances")))
+    anomalies = str(report.get("schema_anomalies") or "")
+    return (f"<h3>Serving skew: {esc(report.get('num_requests'))} requests of "
+            f"<code>{esc(report.get('serving_data'))}</code> against the serving model's "
+            f"training data (version {esc(report.get('serving_version'))})</h3>"
+            + table(["feature", "measure", "distance", "threshold", ""],
+                    _distance_rows(distances, "skewed"), numeric=(2, 3))
+            + "".join(f"<p>{badge('schema', 'bad')} {esc(line)}</p>"
+                      for line in anomalies.splitlines()))
 
 
 def _decision(view: RunView) -> str:
@@ -47,7 +65,8 @@ def drift_section(view: RunView) -> str:
     reports = [(p, a) for p, a in view.outputs_of_type("ExampleAnomalies")
                if a.get("drift_distances") is not None]
     if not reports:
-        return note("No drift measured: this pipeline has no DriftValidator.") + _decay(view)
+        return (note("No drift measured: this pipeline has no DriftValidator.") + _decay(view)
+                + _skew(view))
     parts = []
     for producer, report in reports:
         parts.append(f"<h3>{esc(producer.record.component_id)}: span {esc(report.get('span'))} "
@@ -62,5 +81,5 @@ def drift_section(view: RunView) -> str:
         if report.get("num_examples_drift"):
             parts.append(f"<p>{badge('examples', 'bad')} "
                          f"{esc(report.get('num_examples_drift'))}</p>")
-    parts += [_decay(view), _decision(view)]
+    parts += [_decay(view), _skew(view), _decision(view)]
     return "\n".join(parts)

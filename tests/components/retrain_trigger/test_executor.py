@@ -29,7 +29,8 @@ def _drift(drifted: bool) -> ExampleAnomalies:
 
 def _decide(tmp_path, policy, drift=None, serving=True):
     decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
-    inputs = RetrainTriggerInputs(drift, None, PushedModel(uri="/served") if serving else None)
+    served = PushedModel(uri="/served") if serving else None
+    inputs = RetrainTriggerInputs(drift, serving_model=served)
     outcome = execute(inputs, RetrainTriggerOutputs(decision), RetrainTriggerParams(policy),
                       context(tmp_path))
     return decision, outcome
@@ -79,7 +80,8 @@ def _decay(decayed: bool) -> DecayReport:
 
 def test_decay_retrains_with_its_figures(tmp_path):
     decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
-    inputs = RetrainTriggerInputs(_drift(False), _decay(True), PushedModel(uri="/served"))
+    inputs = RetrainTriggerInputs(_drift(False), _decay(True),
+                                  serving_model=PushedModel(uri="/served"))
     outcome = execute(inputs, RetrainTriggerOutputs(decision),
                       RetrainTriggerParams(RetrainPolicy.ON_DRIFT_OR_DECAY), context(tmp_path))
     assert decision.get("retrain") == 1 and outcome.end_reason is None
@@ -90,8 +92,22 @@ def test_decay_retrains_with_its_figures(tmp_path):
 
 def test_neither_drift_nor_decay_ends_the_run_naming_both_checks(tmp_path):
     decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
-    inputs = RetrainTriggerInputs(_drift(False), _decay(False), PushedModel(uri="/served"))
+    inputs = RetrainTriggerInputs(_drift(False), _decay(False),
+                                  serving_model=PushedModel(uri="/served"))
     outcome = execute(inputs, RetrainTriggerOutputs(decision),
                       RetrainTriggerParams(RetrainPolicy.ON_DRIFT_OR_DECAY), context(tmp_path))
     assert outcome.end_reason == ("no retraining: no trigger: no feature drifted beyond its "
                                   "threshold, the serving model did not decay")
+
+
+def test_a_skew_report_on_the_serving_model_retrains_naming_the_features(tmp_path):
+    skew = ExampleAnomalies(uri="/unused", id=7)
+    skew.set("skew_distances", json.dumps({name: {**m, "skewed": m.pop("drifted")} for name, m in
+                                           json.loads(json.dumps(DISTANCES)).items()}))
+    skew.set("serving_data", "/logs/requests")
+    decision = RetrainDecision(uri=out_dir(tmp_path, "decision"))
+    inputs = RetrainTriggerInputs(_drift(False), _decay(False), skew, PushedModel(uri="/served"))
+    execute(inputs, RetrainTriggerOutputs(decision),
+            RetrainTriggerParams(RetrainPolicy.ON_DRIFT_OR_DECAY), context(tmp_path))
+    assert decision.get("reasons") == "skew: island 0.520 > 0.3 in serving requests"
+    assert json.loads(decision.get("evidence"))["skew"]["report_id"] == 7
