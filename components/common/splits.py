@@ -5,6 +5,7 @@ from pipeline import fs
 
 TRAIN = "train"
 EVAL = "eval"
+NEWEST_SPAN = "newest_span"  # a rolling window's newest span's train rows (ExampleGen)
 RECORD_FILE_PREFIX = "data_tfrecord"
 
 

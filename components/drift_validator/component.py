@@ -32,13 +32,15 @@ class DriftValidatorParams:
     by feature name, else `default_threshold`; features in `skip_features`, such as
     an id or the year, are not compared). The number of examples drifts when the
     new span has fewer than `min_examples_fraction` of the baseline's, or more than
-    its inverse. `split` is the split compared."""
+    its inverse. `split` is the new data's split compared (`newest_span` with a
+    rolling window), `baseline_split` the baseline's (its training data: `train`)."""
 
     default_threshold: float = DEFAULT_DRIFT_THRESHOLD
     thresholds: Mapping[str, float] | None = None
     skip_features: tuple[str, ...] = ()
     min_examples_fraction: float = DEFAULT_MIN_EXAMPLES_FRACTION
     split: str = "train"
+    baseline_split: str = "train"
 
     def __post_init__(self) -> None:
         for name, value in {"default_threshold": self.default_threshold,
@@ -71,9 +73,11 @@ class DriftValidator(Component):
                  thresholds: Mapping[str, float] | None = None,
                  skip_features: tuple[str, ...] = (),
                  min_examples_fraction: float = DEFAULT_MIN_EXAMPLES_FRACTION,
-                 split: str = "train", id: str | None = None, enable_cache: bool = True):
+                 split: str = "train", baseline_split: str = "train", id: str | None = None,
+                 enable_cache: bool = True):
         params = DriftValidatorParams(default_threshold, dict(thresholds) if thresholds else None,
-                                      tuple(skip_features), min_examples_fraction, split)
+                                      tuple(skip_features), min_examples_fraction, split,
+                                      baseline_split)
         super().__init__(id=id, inputs={"statistics": statistics, "schema": schema,
                                         "baseline_statistics": baseline_statistics},
                          params=params, enable_cache=enable_cache)

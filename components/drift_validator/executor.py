@@ -48,7 +48,8 @@ def execute(inputs: DriftValidatorInputs, outputs: DriftValidatorOutputs,
     schema = with_comparators(tfdv.load_schema_text(inputs.schema.schema_file), params)
     anomalies = tfdv.validate_statistics(
         _load_stats(inputs.statistics, params.split, "new"), schema,
-        previous_statistics=_load_stats(inputs.baseline_statistics, params.split, "baseline"))
+        previous_statistics=_load_stats(inputs.baseline_statistics, params.baseline_split,
+                                        "baseline"))
     fs.write_bytes(report.anomalies_file(params.split), anomalies.SerializeToString())
     measured = data_comparison.distances(anomalies, Comparison.DRIFT)
     drifted = data_comparison.exceeded(measured, Comparison.DRIFT)

@@ -57,17 +57,29 @@ class EvaluatorParams:
 
 
 class Evaluator(Component):
+    """TFMA metrics of the model on the eval split, overall and per slice, and the
+    blessing: value thresholds, and change thresholds against a baseline model,
+    by default the newest blessed one of the pipeline (`LatestBlessedModel()`);
+    `baseline_model=ServingModelSource()` compares with the model serving instead.
+
+    Example:
+        Evaluator(example_gen.outputs.examples, trainer.outputs.model, label_key="species_xf",
+                  thresholds=[MetricThreshold("SparseCategoricalAccuracy", lower_bound=0.9,
+                                              max_decrease=0.0)],
+                  slice_by=[("island",)])
+    """
+
     SPEC = ComponentSpec("Evaluator", EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
                          executor="components.evaluator.executor:execute", uses_beam=True)
 
     def __init__(self, examples, model, *, label_key: str,
                  thresholds: Sequence[MetricThreshold] = (), metrics: Sequence[str] = (),
                  slice_by: Sequence[Sequence[str]] = (), compare_to_latest_blessed: bool = True,
-                 id: str | None = None,
+                 baseline_model=None, id: str | None = None,
                  enable_cache: bool = True):
         params = EvaluatorParams(label_key, tuple(thresholds), tuple(metrics),
                                  tuple(tuple(s) for s in slice_by))
-        baseline = LatestBlessedModel() if compare_to_latest_blessed else None
+        baseline = baseline_model or (LatestBlessedModel() if compare_to_latest_blessed else None)
         super().__init__(id=id, inputs={"examples": examples, "model": model,
                                         "baseline_model": baseline},
                          params=params, enable_cache=enable_cache)

@@ -31,6 +31,11 @@ class ExampleGenParams:
     `column_types` ("int", "float" or "string" per column) makes ExampleGen
     check every column is there and every value parses; without it, types are
     inferred. `NA` and empty fields are missing values.
+
+    `rolling_window` > 1 (a pattern with spans; TFX's RollingRange) ingests the N
+    newest spans up to the selected one: the train split holds the train rows of
+    all of them, the eval split the newest span's eval rows only, and the
+    `newest_span` split the newest span's train rows (what drift is measured on).
     """
 
     input_path: str
@@ -38,8 +43,12 @@ class ExampleGenParams:
     split_key: str | None = None
     column_types: Mapping[str, str] | None = None
     span: int | None = None
+    rolling_window: int = 1
 
     def __post_init__(self) -> None:
+        if self.rolling_window < 1:
+            raise ValueError(f"rolling_window must be at least 1 (the newest span), got "
+                             f"{self.rolling_window}")
         if not 0.0 < self.eval_fraction < 1.0:
             raise ValueError(f"eval_fraction must be between 0 and 1, got {self.eval_fraction}")
         for column, kind in (self.column_types or {}).items():
@@ -53,7 +62,8 @@ class ExampleGen(Component):
 
     Example:
         ExampleGen("data/span-{SPAN}/*.csv", column_types={"species": "int"})
-        # ingests the newest span; span=3 ingests span 3
+        # ingests the newest span; span=3 ingests span 3; rolling_window=3 trains
+        # on the three newest spans
     """
 
     SPEC = ComponentSpec("ExampleGen", ExampleGenInputs, ExampleGenOutputs, ExampleGenParams,
@@ -63,8 +73,9 @@ class ExampleGen(Component):
 
     def __init__(self, input_path: str, *, eval_fraction: float = 0.2,
                  split_key: str | None = None, column_types: Mapping[str, str] | None = None,
-                 span: int | None = None, id: str | None = None,
+                 span: int | None = None, rolling_window: int = 1, id: str | None = None,
                  enable_cache: bool = True):
         params = ExampleGenParams(str(input_path), eval_fraction, split_key,
-                                  dict(column_types) if column_types else None, span)
+                                  dict(column_types) if column_types else None, span,
+                                  rolling_window)
         super().__init__(id=id, inputs={}, params=params, enable_cache=enable_cache)

@@ -43,21 +43,24 @@ def fingerprint(files: list[str]) -> str:
     return digest.hexdigest()
 
 
-def input_files(input_path: str, span: int | None) -> tuple[SpanSelection, list[str]]:
-    """The span to ingest and its CSV files: the newest (or the given) span of a
-    pattern with span specs (see `spans`); span 0 (or `span`) of a plain path."""
+def input_files(input_path: str, span: int | None, window: int = 1
+                ) -> list[tuple[SpanSelection, list[str]]]:
+    """The spans to ingest, newest first, each with its CSV files: the newest (or the
+    given) span of a pattern with span specs and the `window - 1` spans before it
+    (see `spans`); span 0 (or `span`) of a plain path."""
     if not spans.has_spec(input_path):
-        return SpanSelection(span or 0, None, (input_path,)), list_csv_files(input_path)
-    selection = spans.select(input_path, span)
-    return selection, [f for path in selection.paths for f in list_csv_files(path)]
+        return [(SpanSelection(span or 0, None, (input_path,)), list_csv_files(input_path))]
+    return [(selection, [f for path in selection.paths for f in list_csv_files(path)])
+            for selection in spans.select_window(input_path, span, window)]
 
 
 def input_fingerprint(params) -> str:
     """The content fingerprint of ExampleGen's input (its cache key's data part):
-    the selected span and version, and the content of their files. So a span
+    the selected spans and versions, and the content of their files. So a span
     ingested before with the same content is a cache hit, and a new span is not."""
-    selection, files = input_files(params.input_path, params.span)
-    return f"span={selection.span};version={selection.version};{fingerprint(files)}"
+    return ";".join(f"span={selection.span};version={selection.version};{fingerprint(files)}"
+                    for selection, files in input_files(params.input_path, params.span,
+                                                        params.rolling_window))
 
 
 def read_header(path: str) -> list[str]:

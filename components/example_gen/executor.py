@@ -1,4 +1,5 @@
-"""ExampleGen executor: CSV -> `Split-train/` and `Split-eval/` gzipped TFRecords."""
+"""ExampleGen executor: CSV -> `Split-train/` and `Split-eval/` gzipped TFRecords (and
+`Split-newest_span/` for a rolling window of spans)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +13,7 @@ from components.common import splits
 from components.example_gen import csv_reader
 from components.example_gen.component import (ExampleGenInputs, ExampleGenOutputs,
                                               ExampleGenParams)
+from components.example_gen.spans import SpanSelection
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
@@ -72,22 +74,62 @@ def write_records(path: str, records: list[bytes]) -> None:
             writer.write(record)
 
 
+def _read_span(files: list[str], params: ExampleGenParams) -> tuple[pa.Table, dict[str, list[bytes]]]:
+    """One span's rows as a table and as serialized tf.Examples split train/eval."""
+    table = csv_reader.read_all(files, params.column_types)
+    by_split: dict[str, list[bytes]] = {splits.TRAIN: [], splits.EVAL: []}
+    for key, example in zip(row_keys(table, params.split_key), encode(table)):
+        by_split[splits.EVAL if is_eval(key, params.eval_fraction) else splits.TRAIN].append(example)
+    return table, by_split
+
+
+def _window_splits(window: list[tuple[SpanSelection, list[str]]], params: ExampleGenParams
+                   ) -> tuple[pa.Table, dict[str, list[bytes]]]:
+    """The newest span's table, and the splits of the window (newest span first):
+    every span's train rows, the newest span's eval rows, and for a rolling window
+    (even one that found a single span so far) the newest span's train rows again
+    as `newest_span`."""
+    newest_table, newest = _read_span(window[0][1], params)
+    by_split = {splits.TRAIN: list(newest[splits.TRAIN]), splits.EVAL: newest[splits.EVAL]}
+    for selection, files in window[1:]:
+        table, older = _read_span(files, params)
+        if table.schema.names != newest_table.schema.names:
+            raise ComponentError(
+                f"span {selection.span} has columns {table.schema.names} but span "
+                f"{window[0][0].span} has {newest_table.schema.names}; spans of one rolling "
+                f"window must share one schema (fix the data, or set rolling_window=1)")
+        by_split[splits.TRAIN] += older[splits.TRAIN]
+    if params.rolling_window > 1:
+        by_split[splits.NEWEST_SPAN] = newest[splits.TRAIN]
+    return newest_table, by_split
+
+
 def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: ExampleGenParams,
             context: ExecutionContext) -> ExecutorOutcome:
-    selection, files = csv_reader.input_files(params.input_path, params.span)
-    table = csv_reader.read_all(files, params.column_types)
-    examples = encode(table)
-    keys = row_keys(table, params.split_key)
-    by_split: dict[str, list[bytes]] = {splits.TRAIN: [], splits.EVAL: []}
-    for key, example in zip(keys, examples):
-        by_split[splits.EVAL if is_eval(key, params.eval_fraction) else splits.TRAIN].append(example)
+    window = csv_reader.input_files(params.input_path, params.span, params.rolling_window)
+    table, by_split = _window_splits(window, params)
+    total = sum(len(r) for s, r in by_split.items() if s != splits.NEWEST_SPAN)
     for split, records in by_split.items():
         if not records:
             raise ComponentError(f"{params.input_path}: the {split} split got no rows out of "
-                                 f"{len(examples)}; add rows or change eval_fraction")
+                                 f"{total}; add rows or change eval_fraction")
         write_records(fs.join(splits.split_dir(outputs.examples.uri, split),
                                    f"{splits.RECORD_FILE_PREFIX}-00000-of-00001.gz"), records)
-    artifact = outputs.examples
+    selection = window[0][0]
+    files = [f for _, span_files in window for f in span_files]
+    _record(outputs.examples, selection, files, table, by_split)
+    if params.rolling_window > 1:
+        outputs.examples.set("spans", ",".join(str(s.span) for s, _ in window))
+    span = f"span {selection.span}" + (f" version {selection.version}"
+                                       if selection.version is not None else "")
+    if params.rolling_window > 1:
+        span += f" (window: spans {', '.join(str(s.span) for s, _ in reversed(window))})"
+    return ExecutorOutcome(summary=f"{span}: {total} rows from {len(files)} file(s): "
+                           + ", ".join(f"{s} {len(r)}" for s, r in by_split.items()))
+
+
+def _record(artifact, selection: SpanSelection, files: list[str], table: pa.Table,
+            by_split: dict[str, list[bytes]]) -> None:
     artifact.split_names = list(by_split)
     artifact.set("span", selection.span)
     # TFX's ExampleGen records these as custom properties too; its readers look there.
@@ -101,7 +143,3 @@ def execute(inputs: ExampleGenInputs, outputs: ExampleGenOutputs, params: Exampl
     artifact.set("columns", ",".join(table.schema.names))
     for split, records in by_split.items():
         artifact.set(f"num_rows_{split}", len(records))
-    span = f"span {selection.span}" + (f" version {selection.version}"
-                                       if selection.version is not None else "")
-    return ExecutorOutcome(summary=f"{span}: {len(examples)} rows from {len(files)} file(s): "
-                           + ", ".join(f"{s} {len(r)}" for s, r in by_split.items()))

@@ -9,7 +9,8 @@ A pattern names where each span of data lands, e.g. `data/span-{SPAN}/*.csv`:
   number is the days since 1970-01-01, as in TFX.
 
 By default the newest span is selected; a given span number selects that one.
-A path without any of these is span 0, as before.
+A rolling window selects the N newest spans up to that one. A path without any
+of these is span 0, as before.
 
 Example: with `data/2026-11-24/a.csv` and `data/2026-11-25/a.csv` present,
 `select("data/{YYYY}-{MM}-{DD}/*.csv")` picks span 20782 (2026-11-25), and
@@ -51,6 +52,13 @@ def date_to_span(year: int, month: int, day: int) -> int:
 def select(pattern: str, span: int | None = None) -> SpanSelection:
     """The newest span matching `pattern` (or span `span`), in its newest version.
     Raises ComponentError naming the pattern when nothing fits."""
+    return select_window(pattern, span, 1)[0]
+
+
+def select_window(pattern: str, span: int | None, count: int) -> list[SpanSelection]:
+    """The `count` newest spans up to the newest (or up to span `span`), each in its
+    newest version, newest first (TFX's RollingRange); fewer if fewer exist.
+    Raises ComponentError naming the pattern when nothing fits."""
     kinds = _check(pattern)
     regex, glob = _translate(pattern)
     found: dict[tuple[int, int | None], list[str]] = {}
@@ -66,8 +74,12 @@ def select(pattern: str, span: int | None = None) -> SpanSelection:
     if chosen not in spans:
         raise ComponentError(f"{pattern!r} has no span {span}; the spans there are "
                              f"{_listed(spans)}")
-    version = max((v for s, v in found if s == chosen), key=lambda v: -1 if v is None else v)
-    return SpanSelection(chosen, version, tuple(sorted(found[(chosen, version)])))
+    window = [s for s in spans if s <= chosen][-count:]
+    selections = []
+    for number in reversed(window):
+        version = max((v for s, v in found if s == number), key=lambda v: -1 if v is None else v)
+        selections.append(SpanSelection(number, version, tuple(sorted(found[(number, version)]))))
+    return selections
 
 
 def _check(pattern: str) -> list[str]:

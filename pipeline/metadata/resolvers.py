@@ -128,7 +128,8 @@ def serving_skew(store: MetadataStore, pipeline_name: str) -> Artifact | None:
             if e.last_known_state == pb.Execution.COMPLETE and e.type_id == check_type]
     reports = [e.artifact_id for e in store.raw.get_events_by_execution_ids(done)
                if e.type == pb.Event.OUTPUT and e.path.steps[0].key == SKEW_OUTPUT]
-    return store.artifact(max(reports)) if reports else None
+    live = [a for a in store.raw.get_artifacts_by_id(reports) if a.state == pb.Artifact.LIVE]
+    return store.to_artifact(max(live, key=lambda a: a.id)) if live else None
 
 
 # The resolvers of the inputs `pipeline.dsl.channel.RESOLVED_SOURCES` names.

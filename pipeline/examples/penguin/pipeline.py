@@ -14,7 +14,7 @@ from typing import Sequence
 from components import (Evaluator, ExampleGen, ExampleValidator, MetricThreshold, Pusher,
                         SchemaGen, StatisticsGen, Trainer, Transform)
 from pipeline.defaults import default_root, default_serving_dir
-from pipeline.dsl import Pipeline
+from pipeline.dsl import Pipeline, ServingModelSource
 from pipeline.metadata import MetadataConfig
 
 NAME = "penguin"
@@ -36,10 +36,14 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     beam_args: Sequence[str] = (), accuracy_threshold: float = 0.9,
                     train_steps: int = 400, fail_on_anomalies: bool = True,
                     trainer_module_file: str | None = None,
-                    span: int | None = None) -> Pipeline:
-    """The eight-component penguin pipeline; every argument has a working default."""
+                    span: int | None = None, rolling_window: int = 1,
+                    compare_to_serving: bool = False) -> Pipeline:
+    """The eight-component penguin pipeline; every argument has a working default.
+    `rolling_window` > 1 trains on that many newest spans of a span pattern;
+    `compare_to_serving` gates on the model serving rather than the newest blessed."""
     root = root or default_root(NAME)
-    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES, span=span)
+    example_gen = ExampleGen(data_path or DATA_FILE, column_types=COLUMN_TYPES, span=span,
+                             rolling_window=rolling_window)
     statistics_gen = StatisticsGen(example_gen.outputs.examples)
     schema_gen = SchemaGen(statistics_gen.outputs.statistics, schema_file=SCHEMA_FILE)
     example_validator = ExampleValidator(statistics_gen.outputs.statistics,
@@ -56,7 +60,8 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
         metrics=("SparseCategoricalCrossentropy",),
         thresholds=[MetricThreshold(ACCURACY, lower_bound=accuracy_threshold,
                                     max_decrease=0.0)],
-        slice_by=[("island",)])
+        slice_by=[("island",)],
+        baseline_model=ServingModelSource() if compare_to_serving else None)
     pusher = Pusher(trainer.outputs.model, evaluator.outputs.blessing,
                     serving_dir=serving_dir or default_serving_dir(root), model_name=NAME)
     return Pipeline(NAME, root, [example_gen, statistics_gen, schema_gen, example_validator,

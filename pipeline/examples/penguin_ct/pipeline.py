@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from components import DecayValidator, DriftValidator, RetrainTrigger
+from components.common import splits
 from components.decay_validator.component import DEFAULT_MAX_DECREASE
 from components.drift_validator.component import DEFAULT_DRIFT_THRESHOLD
 from pipeline.defaults import default_root
@@ -34,24 +35,29 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
                     max_decay: float = DEFAULT_MAX_DECREASE,
                     retrain: str = "on_drift_or_decay", accuracy_threshold: float = 0.9,
-                    train_steps: int = 400) -> Pipeline:
+                    train_steps: int = 400, rolling_window: int = 1) -> Pipeline:
     """Penguin's eight components, plus a DriftValidator against the serving model's
     data, a DecayValidator of the serving model on the new span (decayed when its
     accuracy fell more than `max_decay`), and a RetrainTrigger that ends the run
     when there is no reason to retrain (`retrain`: "on_drift_or_decay", "always"
-    or "never")."""
+    or "never"). `rolling_window` > 1 trains on that many newest spans; drift and
+    decay are then measured on the newest span alone. A retrained model is gated
+    against the model serving, on the newest span's eval split."""
     root = root or default_root(NAME)
     base = penguin.create_pipeline(root=root, data_path=data_path, span=span,
                                    serving_dir=serving_dir, metadata=metadata,
                                    beam_args=beam_args, accuracy_threshold=accuracy_threshold,
-                                   train_steps=train_steps)
+                                   train_steps=train_steps, rolling_window=rolling_window,
+                                   compare_to_serving=True)
+    newest = splits.NEWEST_SPAN if rolling_window > 1 else splits.TRAIN
     drift = DriftValidator(base.component("StatisticsGen").outputs.statistics,
                            base.component("SchemaGen").outputs.schema,
                            baseline_statistics=ServingModelStatistics(),
-                           default_threshold=drift_threshold, skip_features=NOT_COMPARED)
+                           default_threshold=drift_threshold, skip_features=NOT_COMPARED,
+                           split=newest, baseline_split=splits.TRAIN)
     decay = DecayValidator(base.component("ExampleGen").outputs.examples,
                            label_key=penguin.LABEL_KEY, metric=penguin.ACCURACY,
-                           max_decrease=max_decay)
+                           max_decrease=max_decay, split_names=(newest, splits.EVAL))
     trigger = RetrainTrigger(drift.outputs.drift, decay=decay.outputs.decay, policy=retrain)
     components = list(base.components)
     after_validation = components.index(base.component("ExampleValidator")) + 1

@@ -89,3 +89,13 @@ def test_bad_settings_and_splits_are_refused_with_the_value(spans, tmp_path):
         DriftValidatorParams(default_threshold=1.5)
     with pytest.raises(ComponentError, match="no split 'holdout'"):
         _validate(spans, tmp_path, "same", split="holdout")
+    with pytest.raises(ComponentError, match="the baseline statistics have no split 'holdout'"):
+        _validate(spans, tmp_path, "same", baseline_split="holdout")
+
+
+def test_the_new_split_and_the_baselines_may_differ(spans, tmp_path):
+    """A rolling window compares the newest span (its own split) with all the data
+    that trained the serving model (the baseline's train split)."""
+    report, _ = _validate(spans, tmp_path, "drifted", split="eval", baseline_split="train")
+    assert report.get("drifted") == 1 and report.split_names == ["eval"]
+    assert "island" in report.get("drifted_features").split(",")
