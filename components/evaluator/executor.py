@@ -4,6 +4,7 @@ from __future__ import annotations
 import tensorflow_model_analysis as tfma
 
 from components.common import model_analysis
+from components.evaluator import serving_limits
 from components.evaluator.component import (EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
                                             MetricThreshold)
 from pipeline import fs
@@ -102,7 +103,8 @@ def validation_failures(output_uri: str) -> tuple[bool, list[str]]:
                             f"{_bound_text(failure.metric_threshold)}"
                             + (f" ({failure.message})" if failure.message else ""))
     if result.missing_thresholds:
-        failures.append("some thresholds had no metric value to check (missing_thresholds)")
+        failures.append("no metric threshold to bless by (TFMA's missing_thresholds); give the "
+                        "Evaluator a MetricThreshold")
     for missing in result.missing_slices:
         failures.append(f"slice {missing} had no examples")
     return result.validation_ok and not failures, failures
@@ -120,7 +122,8 @@ def _record_blessing(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, ok: boo
 
 
 def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,
-                   overall: dict[str, float], baseline_id: int | None) -> str:
+                   overall: dict[str, float], baseline_id: int | None,
+                   operational: list[str]) -> str:
     if not ok:
         return "NOT blessed: " + "; ".join(failures)
     gates = []
@@ -134,6 +137,7 @@ def _decision_text(ok: bool, failures: list[str], params: EvaluatorParams,
         if baseline_id is not None and t.max_decrease is not None:
             gate += f", change vs model #{baseline_id} {overall.get(name + '_diff', 0.0):+.4f}"
         gates.append(gate)
+    gates += operational
     against = f"against baseline model #{baseline_id}" if baseline_id else "first model: value thresholds only"
     return f"blessed ({against}): " + "; ".join(gates)
 
@@ -152,8 +156,16 @@ def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: Evaluato
     for name, value in overall.items():
         outputs.evaluation.set(f"{outputs.evaluation.METRIC_PREFIX}{name}", float(value))
     ok, failures = validation_failures(outputs.evaluation.uri)
+    operational = []
+    if params.serving_limits is not None:
+        figures = serving_limits.profile(inputs.model.serving_model_uri, inputs.examples.uri, params)
+        for name, value in figures.as_properties(serving_limits.PROPERTY_PREFIX).items():
+            outputs.evaluation.set(name, value)
+        failures += serving_limits.failures(figures, params.serving_limits)
+        ok = ok and not failures
+        operational = serving_limits.passed(figures, params.serving_limits)
     baseline_id = inputs.baseline_model.id if inputs.baseline_model is not None else None
-    reason = _decision_text(ok, failures, params, overall, baseline_id)
+    reason = _decision_text(ok, failures, params, overall, baseline_id, operational)
     _record_blessing(inputs, outputs, ok, reason)
     slices = "; ".join(f"{s}: " + ", ".join(f"{m}={v:.3f}" for m, v in sorted(vals.items())
                                             if not m.endswith("_diff"))

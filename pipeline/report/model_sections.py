@@ -66,6 +66,28 @@ def thresholds_html(params: dict) -> str:
     return "<h3>Thresholds</h3>" + shown + context
 
 
+def serving_figures_html(producer: ExecutionView, limits: dict | None) -> str:
+    """The candidate's latency percentiles and size, with the bounds that gated them."""
+    evaluation = next((a for a in producer.outputs.values() if a.TYPE_NAME == "ModelEvaluation"),
+                      None)
+    figures = {k.split(":", 1)[1]: v for k, v in (evaluation.custom_properties.items()
+                                                  if evaluation else ()) if k.startswith("serving:")}
+    if not figures:
+        return ""
+    limits = limits or {}
+    bound = lambda name: number(limits.get(name)) if limits.get(name) is not None else "-"
+    rows = [["single example", number(figures["p50_ms"]), number(figures["p95_ms"]),
+             number(figures["p99_ms"]), bound("max_p99_latency_ms"), esc(figures["requests"])],
+            [f"batch of {figures['batch_size']}", number(figures["batch_p50_ms"]),
+             number(figures["batch_p95_ms"]), number(figures["batch_p99_ms"]),
+             bound("max_batch_p99_latency_ms"), esc(figures["batch_requests"])]]
+    return ("<h3>Serving latency and size</h3>"
+            + table(["request", "p50 ms", "p95 ms", "p99 ms", "p99 bound ms", "requests"], rows,
+                    numeric=range(1, 6))
+            + key_values([("SavedModel size", f"{number(figures['model_size_mb'])} MB (bound: "
+                                              f"{bound('max_model_size_mb')} MB)")]))
+
+
 def blessing_section(view: RunView) -> str:
     """The blessing decision, why, which models, and the thresholds that decided it."""
     found = view.last_output("ModelBlessing")
@@ -81,7 +103,9 @@ def blessing_section(view: RunView) -> str:
              ("baseline model", esc(f"Model #{baseline}" if baseline else
                                     "none (first model: value thresholds only)")),
              ("blessing artifact", esc(f"ModelBlessing #{blessing.id}: {blessing.uri}"))]
-    return key_values(pairs) + thresholds_html(_parameters(producer))
+    params = _parameters(producer)
+    return (key_values(pairs) + serving_figures_html(producer, params.get("serving_limits"))
+            + thresholds_html(params))
 
 
 def pushed_section(view: RunView) -> str:
