@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 
-from components.pusher import versions
+from components.pusher import semver, versions
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
 from pipeline import faults, fs
-from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
+from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome, PushedModel
+from pipeline.serving import config as serving_config
+from pipeline.serving import history
+from pipeline.serving.labels import Label
 
 SAVED_MODEL_FILE = "saved_model.pb"
 
@@ -44,6 +47,32 @@ def push(source: str, model_dir: str, context: ExecutionContext) -> tuple[int, s
     return version, destination
 
 
+def _label(inputs: PusherInputs, params: PusherParams, pushed: PushedModel, version: int) -> str:
+    """Under the serving folder's lock: the semantic version after the previous push,
+    recorded in the history, and the new version's label in models.config."""
+    model_dir = fs.join(params.serving_dir, params.model_name)
+    signature = (semver.schema_signature(fs.read_text(inputs.schema.schema_file))
+                 if inputs.schema is not None else None)
+    data = str(inputs.examples.get("input_fingerprint") or "") if inputs.examples else None
+    with serving_config.locked(params.serving_dir):
+        previous = history.newest(model_dir)
+        chosen = semver.next_version(previous, signature, data)
+        history.record(model_dir, version, {"semantic_version": chosen.semantic_version,
+                                            "schema_signature": signature,
+                                            "data_fingerprint": data})
+        current = serving_config.labels(params.serving_dir, params.model_name)
+        label = params.deploy_as if Label.STABLE in current else Label.STABLE
+        before = serving_config.update_labels(params.serving_dir, params.model_name,
+                                              {label: version}, params.served_from)
+    pushed.set("semantic_version", chosen.semantic_version)
+    pushed.set("version_bump", chosen.bump.value)
+    pushed.set("version_reason", chosen.reason)
+    pushed.set("label", label.value)
+    if Label.STABLE in before:
+        pushed.set("previous_stable", before[Label.STABLE])
+    return f"{chosen.semantic_version} ({chosen.reason}), labelled {label.value}"
+
+
 def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
             context: ExecutionContext) -> ExecutorOutcome:
     pushed = outputs.pushed_model
@@ -54,6 +83,10 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         reason = str(inputs.model_blessing.get("reason", "model not blessed"))
         pushed.set("reason", reason)
         return ExecutorOutcome(summary=f"not pushed: {reason}")
+    try:
+        serving_config.read(params.serving_dir)  # a corrupt config: nothing is pushed
+    except serving_config.ServingConfigError as error:
+        raise ComponentError(str(error)) from None
     version, destination = push(inputs.model.serving_model_uri,
                                 fs.join(params.serving_dir, params.model_name), context)
     faults.point(f"{context.component_id}:pushed")
@@ -63,4 +96,6 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
     pushed.set("pushed_version", str(version))
     pushed.set("pushed_destination", destination)
     pushed.set("model_name", params.model_name)
-    return ExecutorOutcome(summary=f"pushed {params.model_name} version {version} to {destination}")
+    described = _label(inputs, params, pushed, version)
+    return ExecutorOutcome(summary=f"pushed {params.model_name} version {version} to "
+                                   f"{destination}: {described}")

@@ -74,7 +74,7 @@ def nearest_upstream(store: MetadataStore, artifact_id: int, type_name: str) -> 
     return None
 
 
-def _sibling_output(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
+def sibling_output(store: MetadataStore, artifact_id: int, type_name: str) -> Artifact | None:
     """The newest LIVE artifact of `type_name` that an execution which output
     `artifact_id` also output, or None."""
     wanted = store.raw.get_artifact_type(type_name).id
@@ -105,7 +105,7 @@ def serving_model_evaluation(store: MetadataStore, pipeline_name: str) -> Artifa
     model's metrics when it was blessed); None before the first push."""
     served = serving_push(store, pipeline_name)
     blessing = nearest_upstream(store, served.id, ModelBlessing.TYPE_NAME) if served else None
-    return _sibling_output(store, blessing.id, ModelEvaluation.TYPE_NAME) if blessing else None
+    return sibling_output(store, blessing.id, ModelEvaluation.TYPE_NAME) if blessing else None
 
 
 # The execution type and output port of `mlpipe skew` checks (pipeline/skew/check.py).

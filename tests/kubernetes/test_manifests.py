@@ -275,7 +275,11 @@ def test_runner_and_submit_commands(directory):
     assert mount["readOnly"] is True
     # The serving mount shows the runner's --serving-dir at /models.
     assert data_mount["mountPath"] + "/" + mount.get("subPath", "") == serving_dir
-    assert "--model_base_path=/models/penguin" in tf["args"]
+    # It serves what models.config labels, reloading it; the runner writes its base
+    # paths as TF Serving sees them.
+    assert "--model_config_file=/models/models.config" in tf["args"]
+    assert any(a.startswith("--model_config_file_poll_wait_seconds=") for a in tf["args"])
+    assert run["args"][run["args"].index("--param") + 1] == f"served_from={mount['mountPath']}"
     ports = {p["name"]: p["port"] for p in named(docs, "Service", "mlpipe-serving")["spec"]["ports"]}
     assert ports == {"grpc": 8500, "http": 8501}
 
