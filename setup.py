@@ -29,6 +29,7 @@ setup(
         "kfp==2.13.0",
         "kfp-pipeline-spec==0.6.0",
         "palmerpenguins==0.1.6",
+        "tornado==6.6.1",  # mlpipe serve
     ],
     # gcp-storage-emulator and cryptography: the fake gs:// bucket of tests/support/fake_gcs.
     extras_require={"test": ["pytest", "kubernetes-validate", "PyYAML", "gcp-storage-emulator",

@@ -21,6 +21,8 @@ from pipeline.lineage.graph import LineageError
 from pipeline.loader import PipelineLoadError, load_pipeline
 from pipeline.report.commands import COMMANDS as REPORT_COMMANDS
 from pipeline.report.commands import add_commands as add_report_commands
+from pipeline.serving.commands import COMMANDS as SERVING_COMMANDS
+from pipeline.serving.commands import add_commands as add_serving_commands
 from pipeline.skew.commands import COMMANDS as SKEW_COMMANDS
 from pipeline.skew.commands import add_commands as add_skew_commands
 
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kubeflow_commands(commands, _add_pipeline_args)
     add_gc_commands(commands, _add_pipeline_args)
     add_skew_commands(commands, _add_pipeline_args)
+    add_serving_commands(commands, _add_pipeline_args)
     add_report_commands(commands)
     add_lineage_commands(commands)
     return parser
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.dsl.metadata_config import MetadataConfigError
 
     commands = {"run": cmd_run, "runs": cmd_runs, "watch": cmd_watch, **KUBEFLOW_COMMANDS,
-                **GC_COMMANDS, **SKEW_COMMANDS, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
+                **GC_COMMANDS, **SKEW_COMMANDS, **SERVING_COMMANDS, **REPORT_COMMANDS, **LINEAGE_COMMANDS}
     handle_sigterm()
     try:
         return commands[args.command](args)

@@ -49,7 +49,8 @@ def history(tmp_path_factory):
     assert report.returncode == 0, report.stdout + report.stderr
     listed = mlpipe("runs", PIPELINE, "--root", str(base / "root"), "--json")
     table = mlpipe("runs", PIPELINE, "--root", str(base / "root"))
-    return store, runs + [(base / "drift.html").read_text(), listed, table]
+    models = mlpipe("models", PIPELINE, "--root", str(base / "root"), "--json")
+    return store, runs + [models, (base / "drift.html").read_text(), listed, table]
 
 
 def _drift(store: MetadataStore, run_id: str):
@@ -162,6 +163,18 @@ def test_runs_lists_span_drift_and_decision_for_people_and_for_scripts(history):
     decayed_line = lines[1 + DECAYED_RUN].split()
     assert decayed_line[5:7] == ["none", f"{-decayed['decay']['decrease']:+.3f}"]
     assert "none" in lines[4] and " no " in lines[4]
+
+
+def test_models_lists_each_push_with_its_semantic_version_and_label(history):
+    _, runs = history
+    models = runs[-4]
+    assert models.returncode == 0, models.stderr
+    rows = json.loads(models.stdout)
+    assert [r["semantic_version"] for r in rows] == ["1.2.0", "1.1.0", "1.0.0"]  # new data
+    assert [r["label"] for r in rows] == ["stable", "none", "none"]
+    assert all(r["metrics"]["sparse_categorical_accuracy"] >= 0.9 for r in rows)
+    assert all(0 < r["serving"]["p99_ms"] <= 25 and r["files_present"] for r in rows)
+    assert rows[1]["version_reason"] == "retrained on new data and blessed against the model serving"
 
 
 def test_the_report_shows_each_features_drift_and_the_decision(history):

@@ -18,6 +18,21 @@ def write_csv_requests(path: Path, rows: list[list[str]], drop: tuple[str, ...] 
     return write_csv(path, [header[i] for i in keep], [[r[i] for i in keep] for r in rows])
 
 
+def instances(rows: list[list[str]]) -> list[dict]:
+    """The rows as TF Serving REST instances of features (no label; NA left out)."""
+    header, _ = read_penguin_rows()
+    found = []
+    for row in rows:
+        instance = {}
+        for name, value in zip(header, row):
+            if name == LABEL or value in ("", "NA"):
+                continue
+            instance[name] = int(value) if name in _INTS else (
+                float(value) if name in _FLOATS else value)
+        found.append(instance)
+    return found
+
+
 def write_tfrecord_requests(path: Path, rows: list[list[str]]) -> str:
     """The rows without the label as a gzipped TFRecord of tf.Examples; NA is absent."""
     import tensorflow as tf

@@ -35,7 +35,8 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
                     max_decay: float = DEFAULT_MAX_DECREASE,
                     retrain: str = "on_drift_or_decay", accuracy_threshold: float = 0.9,
-                    train_steps: int = 400, rolling_window: int = 1) -> Pipeline:
+                    train_steps: int = 400, rolling_window: int = 1,
+                    deploy_as: str = "stable", served_from: str | None = None) -> Pipeline:
     """Penguin's eight components, plus a DriftValidator against the serving model's
     data, a DecayValidator of the serving model on the new span (decayed when its
     accuracy fell more than `max_decay`), and a RetrainTrigger that ends the run
@@ -48,7 +49,8 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                                    serving_dir=serving_dir, metadata=metadata,
                                    beam_args=beam_args, accuracy_threshold=accuracy_threshold,
                                    train_steps=train_steps, rolling_window=rolling_window,
-                                   compare_to_serving=True)
+                                   compare_to_serving=True, deploy_as=deploy_as,
+                                   served_from=served_from)
     newest = splits.NEWEST_SPAN if rolling_window > 1 else splits.TRAIN
     drift = DriftValidator(base.component("StatisticsGen").outputs.statistics,
                            base.component("SchemaGen").outputs.schema,

@@ -42,6 +42,7 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                           label_key="species_xf", metrics=("SparseCategoricalCrossentropy",),
                           thresholds=[MetricThreshold("SparseCategoricalAccuracy", lower_bound=0.8)])
     pusher = Pusher(trainer.outputs.model, evaluator.outputs.blessing,
+                    schema=schema_gen.outputs.schema, examples=example_gen.outputs.examples,
                     serving_dir=serving_dir or default_serving_dir(root), model_name=NAME)
     return Pipeline(NAME, root, [example_gen, statistics_gen, gate, schema_gen, example_validator,
                                  transform, trainer, evaluator, pusher], beam_args=beam_args)

@@ -62,6 +62,7 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
                     MetricThreshold("AUC", lower_bound=auc_threshold)],
         slice_by=[("trip_start_day",)])
     pusher = Pusher(trainer.outputs.model, evaluator.outputs.blessing,
+                    schema=schema_gen.outputs.schema, examples=example_gen.outputs.examples,
                     serving_dir=serving_dir or default_serving_dir(root), model_name=NAME)
     return Pipeline(NAME, root, [example_gen, statistics_gen, schema_gen, example_validator,
                                  transform, trainer, evaluator, pusher],
