@@ -28,12 +28,19 @@ class PusherParams:
     expects. `deploy_as` is the label a new version gets in models.config: `stable`
     (all traffic), or `canary` (a share of it, until promoted; the first push is
     stable either way). `served_from` is where TF Serving sees `serving_dir` (a
-    mount path in its container) for the config's base paths; default: the same."""
+    mount path in its container) for the config's base paths; default: the same.
+    `warmup_requests` > 0 writes that many TF Serving warm-up requests from the
+    eval split into the pushed model (`assets.extra/`; needs `examples`)."""
 
     serving_dir: str
     model_name: str
     deploy_as: Label = Label.STABLE
     served_from: str | None = None
+    warmup_requests: int = 0
+
+    def __post_init__(self) -> None:
+        if self.warmup_requests < 0:
+            raise ValueError(f"warmup_requests must be >= 0, got {self.warmup_requests}")
 
 
 class Pusher(Component):
@@ -52,8 +59,8 @@ class Pusher(Component):
 
     def __init__(self, model, model_blessing, *, serving_dir: str, model_name: str,
                  schema=None, examples=None, deploy_as: str | Label = Label.STABLE,
-                 served_from: str | None = None, id: str | None = None,
-                 enable_cache: bool = True):
+                 served_from: str | None = None, warmup_requests: int = 0,
+                 id: str | None = None, enable_cache: bool = True):
         try:
             label = Label(deploy_as)
         except ValueError:
@@ -61,5 +68,6 @@ class Pusher(Component):
                              f"{', '.join(repr(l.value) for l in Label)}") from None
         super().__init__(id=id, inputs={"model": model, "model_blessing": model_blessing,
                                         "schema": schema, "examples": examples},
-                         params=PusherParams(str(serving_dir), model_name, label, served_from),
+                         params=PusherParams(str(serving_dir), model_name, label, served_from,
+                                             warmup_requests),
                          enable_cache=enable_cache)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from components.pusher import semver, versions
+from components.pusher import semver, versions, warmup
 from components.pusher.component import PusherInputs, PusherOutputs, PusherParams
 from pipeline import faults, fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome, PushedModel
@@ -73,6 +73,20 @@ def _label(inputs: PusherInputs, params: PusherParams, pushed: PushedModel, vers
     return f"{chosen.semantic_version} ({chosen.reason}), labelled {label.value}"
 
 
+def _with_warmup(inputs: PusherInputs, params: PusherParams, context: ExecutionContext) -> str:
+    """The SavedModel to push: the trained one, or a copy in the temp folder with TF
+    Serving warm-up requests added."""
+    if not params.warmup_requests:
+        return inputs.model.serving_model_uri
+    if inputs.examples is None:
+        raise ComponentError("warmup_requests needs Pusher's examples= input (the eval split "
+                             "the requests come from)")
+    copy = fs.join(context.tmp_dir, "with-warmup")
+    fs.copytree(inputs.model.serving_model_uri, copy)
+    warmup.write(copy, inputs.examples.uri, params.model_name, params.warmup_requests)
+    return copy
+
+
 def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
             context: ExecutionContext) -> ExecutorOutcome:
     pushed = outputs.pushed_model
@@ -87,11 +101,11 @@ def execute(inputs: PusherInputs, outputs: PusherOutputs, params: PusherParams,
         serving_config.read(params.serving_dir)  # a corrupt config: nothing is pushed
     except serving_config.ServingConfigError as error:
         raise ComponentError(str(error)) from None
-    version, destination = push(inputs.model.serving_model_uri,
-                                fs.join(params.serving_dir, params.model_name), context)
+    source = _with_warmup(inputs, params, context)
+    version, destination = push(source, fs.join(params.serving_dir, params.model_name), context)
     faults.point(f"{context.component_id}:pushed")
     fs.rmtree(pushed.uri)  # the artifact holds a flat copy of what was pushed, as in TFX
-    fs.copytree(inputs.model.serving_model_uri, pushed.uri)
+    fs.copytree(source, pushed.uri)
     pushed.set("pushed", 1)
     pushed.set("pushed_version", str(version))
     pushed.set("pushed_destination", destination)

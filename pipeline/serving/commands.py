@@ -14,14 +14,25 @@ def add_commands(commands: argparse._SubParsersAction,
                                                 "label, run")
     add_pipeline_args(models)
     models.add_argument("--json", action="store_true", help="print them as JSON")
+    models.add_argument("--history", action="store_true",
+                        help="under each version, when it served as stable or canary")
     canary = commands.add_parser("canary", help="label a pushed version canary: it gets a "
                                                 "share of the requests without a label")
     canary.add_argument("version", type=int, help="the integer version (see mlpipe models)")
     add_pipeline_args(canary)
     canary.add_argument("--percent", type=float, default=10.0,
                         help="the canary's share of unlabelled requests (default 10)")
-    promote = commands.add_parser("promote", help="make the canary stable")
+    promote = commands.add_parser("promote", help="make the canary stable, if its logged answers "
+                                                  "are as good as stable's (or --force)")
     add_pipeline_args(promote)
+    promote.add_argument("--force", action="store_true", help="promote without the gate")
+    promote.add_argument("--min-requests", type=int, default=100,
+                         help="logged answers each version needs (default 100)")
+    promote.add_argument("--max-latency-increase", type=float, default=0.5, metavar="SHARE",
+                         help="canary p95 latency may exceed stable's by this share (0.5)")
+    promote.add_argument("--max-prediction-shift", type=float, default=0.2, metavar="DISTANCE",
+                         help="L-infinity distance allowed between the predicted-class shares "
+                              "(0.2)")
     rollback = commands.add_parser("rollback", help="point stable back to the version "
                                                     "stable before (or --to one)")
     add_pipeline_args(rollback)
@@ -67,6 +78,10 @@ def cmd_models(args: argparse.Namespace) -> int:
               f"{shown(accuracy, '.4f'):>8} {shown(figures.get('p99_ms'), '.3f'):>7} "
               f"{shown(figures.get('model_size_mb'), '.2f'):>6}  {row['run_id'] or '-'}"
               + ("" if row["files_present"] else "  (files gone)"))
+        for interval in row["served"] if args.history else ():
+            until = (interval["until"] or "now").replace("T", " ")
+            print(f"    {interval['label']:<7} {interval['from'].replace('T', ' ')} -> {until}  "
+                  f"({interval['by']})")
     return 0
 
 
@@ -82,6 +97,17 @@ def _target(pipeline):
     return Target(pushers[0].serving_dir, pushers[0].model_name)
 
 
+def _gate(args: argparse.Namespace, root: str, target):
+    """The promotion gate over `mlpipe serve`'s logs of the model."""
+    from pipeline import fs
+    from pipeline.serving import promotion_gate
+
+    bounds = promotion_gate.GateBounds(args.min_requests, args.max_latency_increase,
+                                       args.max_prediction_shift)
+    return promotion_gate.as_gate(fs.join(root, "request_log", target.model_name), bounds,
+                                  args.force)
+
+
 def cmd_label(args: argparse.Namespace) -> int:
     from pipeline.loader import load_pipeline
     from pipeline.metadata.store import MetadataStore
@@ -95,9 +121,13 @@ def cmd_label(args: argparse.Namespace) -> int:
         if args.command == "canary":
             change = labelling.canary(store, pipeline.name, target, args.version, args.percent)
         elif args.command == "promote":
-            change = labelling.promote(store, pipeline.name, target)
+            change = labelling.promote(store, pipeline.name, target,
+                                       _gate(args, pipeline.root, target))
         else:
             change = labelling.rollback(store, pipeline.name, target, args.to)
+    except labelling.PromotionRefused as error:
+        print(f"mlpipe: promotion refused: {error}")
+        return 1
     except (labelling.LabelError, ServingConfigError) as error:
         print(f"mlpipe: error: {error}")
         return 2
@@ -117,7 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     pipeline = load_pipeline(args.pipeline, root=args.root)
     serving_dir = args.serving_dir or _target(pipeline).serving_dir
     folder = fs.join(pipeline.root, "request_log")
-    request_log = RequestLog(folder, args.log_sample_rate) if args.log_sample_rate else None
+    request_log = RequestLog(folder, args.log_sample_rate)  # outcomes are always logged
     ready = lambda port: print(f"mlpipe: serving {serving_dir} (models.config) on "
                                f"http://{args.host}:{port}/v1/models/<name>:predict; logging "
                                f"{args.log_sample_rate:.0%} of requests to {folder}", flush=True)

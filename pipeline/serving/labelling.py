@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import Callable
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
@@ -25,6 +26,10 @@ CHANGE_TYPE = "LabelChange"
 
 class LabelError(Exception):
     """The change makes no sense (unknown version, nothing to promote or roll back to)."""
+
+
+class PromotionRefused(LabelError):
+    """The promotion gate found the canary worse than stable."""
 
 
 class Action(enum.Enum):
@@ -55,7 +60,7 @@ class LabelChange:
         return f"{self.action.value}: {show(self.before)} -> {show(self.after)}"
 
 
-def _pushes(store: MetadataStore, pipeline_name: str) -> list[tuple[int, PushedModel]]:
+def pushes(store: MetadataStore, pipeline_name: str) -> list[tuple[int, PushedModel]]:
     """(creation time in ms, PushedModel) of the pipeline's recorded pushes, oldest first."""
     context = store.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
     if context is None:
@@ -70,7 +75,7 @@ def _pushes(store: MetadataStore, pipeline_name: str) -> list[tuple[int, PushedM
 
 def pushed_versions(store: MetadataStore, pipeline_name: str) -> dict[int, PushedModel]:
     """{version: PushedModel} of the pipeline's recorded pushes, oldest first."""
-    return {int(p.version): p for _, p in _pushes(store, pipeline_name)}
+    return {int(p.version): p for _, p in pushes(store, pipeline_name)}
 
 
 def _servable(store: MetadataStore, pipeline_name: str, version: int) -> PushedModel:
@@ -88,7 +93,7 @@ def _servable(store: MetadataStore, pipeline_name: str, version: int) -> PushedM
 def stable_history(store: MetadataStore, pipeline_name: str) -> list[int]:
     """The versions that were stable, in the order they became so: pushes labelled
     stable, and label changes that set a stable version."""
-    events = [(created, int(p.version)) for created, p in _pushes(store, pipeline_name)
+    events = [(created, int(p.version)) for created, p in pushes(store, pipeline_name)
               if p.get("label") == Label.STABLE.value]
     context = store.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline_name)
     for execution in (store.raw.get_executions_by_context(context.id) if context else []):
@@ -101,7 +106,8 @@ def stable_history(store: MetadataStore, pipeline_name: str) -> list[int]:
 
 
 def _change(store: MetadataStore, pipeline_name: str, target: Target, action: Action,
-            version: int, wanted: dict[Label, int | None], percent: float) -> LabelChange:
+            version: int, wanted: dict[Label, int | None], percent: float,
+            evidence: dict[str, object] | None = None) -> LabelChange:
     """Records the change as RUNNING, makes it (under the serving folder's lock, the
     caller holds it), then completes the record; a failure marks it FAILED."""
     pushed = _servable(store, pipeline_name, version)
@@ -110,7 +116,7 @@ def _change(store: MetadataStore, pipeline_name: str, target: Target, action: Ac
     after = {label: v for label, v in after.items() if wanted.get(label, v) is not None}
     properties = {"action": action.value, "version": version, "canary_percent": percent,
                   **{f"before_{l.value}": v for l, v in before.items()},
-                  **{f"after_{l.value}": v for l, v in after.items()}}
+                  **{f"after_{l.value}": v for l, v in after.items()}, **(evidence or {})}
     execution_id = store.start_check(pipeline_name, CHANGE_TYPE, {"model": pushed}, properties)
     try:
         serving_config.update_labels(target.serving_dir, target.model_name, wanted)
@@ -135,16 +141,20 @@ def canary(store: MetadataStore, pipeline_name: str, target: Target, version: in
                        {Label.CANARY: version}, percent)
 
 
-def promote(store: MetadataStore, pipeline_name: str, target: Target) -> LabelChange:
-    """Makes the canary stable (all traffic) and clears the canary label."""
+def promote(store: MetadataStore, pipeline_name: str, target: Target,
+            gate: Callable[[int, int], dict[str, object]] | None = None) -> LabelChange:
+    """Makes the canary stable (all traffic) and clears the canary label. `gate`,
+    given (stable, canary), raises LabelError to refuse, or returns the evidence
+    recorded with the change."""
     with serving_config.locked(target.serving_dir):
         current = serving_config.labels(target.serving_dir, target.model_name)
         if Label.CANARY not in current:
             raise LabelError(f"{target.model_name} has no canary to promote; label one with "
                              f"`mlpipe canary VERSION`")
         version = current[Label.CANARY]
+        evidence = gate(current.get(Label.STABLE, version), version) if gate else None
         return _change(store, pipeline_name, target, Action.PROMOTE, version,
-                       {Label.STABLE: version, Label.CANARY: None}, 0.0)
+                       {Label.STABLE: version, Label.CANARY: None}, 0.0, evidence)
 
 
 def rollback(store: MetadataStore, pipeline_name: str, target: Target,

@@ -1,6 +1,7 @@
 """The pushed versions of a pipeline's model as `mlpipe models` lists them: integer
 and semantic version, when, key metrics and serving figures at blessing, the
-label it has now in models.config, and the run that pushed it."""
+label it has now in models.config, when it held which label (from ML
+Metadata), and the run that pushed it."""
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ from pipeline.metadata import resolvers
 from pipeline.metadata.store import PIPELINE_CONTEXT, MetadataStore
 from pipeline.serving import config as serving_config
 from pipeline.serving.config import ServingConfigError
+from pipeline.serving.history_of_labels import served_intervals
 
 SERVING_PREFIX = "serving:"
 
@@ -52,6 +54,7 @@ def _label(pushed: PushedModel, known: dict[tuple[str, str], dict]) -> str:
 def describe_models(store: MetadataStore, pipeline_name: str) -> list[dict]:
     """Every pushed version, newest first, as plain data (`mlpipe models --json`)."""
     rows, known = [], {}
+    served = served_intervals(store, pipeline_name)
     for proto in sorted(_pushes(store, pipeline_name), key=lambda a: a.id, reverse=True):
         pushed = store.to_artifact(proto)
         blessing = resolvers.nearest_upstream(store, proto.id, ModelBlessing.TYPE_NAME)
@@ -67,6 +70,7 @@ def describe_models(store: MetadataStore, pipeline_name: str) -> list[dict]:
             "metrics": evaluation.metrics if evaluation else {},
             "serving": {k[len(SERVING_PREFIX):]: v for k, v in props.items()
                         if k.startswith(SERVING_PREFIX)},
+            "served": served.get(int(pushed.version), []),
             "run_id": _run_of(store, proto.id), "destination": pushed.destination,
             "files_present": bool(pushed.destination and fs.isdir(pushed.destination))})
     return rows

@@ -88,3 +88,19 @@ def predict(signatures: Any, examples: list[bytes], signature_name: str) -> dict
     if len(values) == 1:
         return {"predictions": next(iter(values.values()))}
     return {"predictions": [dict(zip(values, row)) for row in zip(*values.values())]}
+
+
+def predicted_classes(predictions: list) -> list[int]:
+    """The class each prediction picks: the largest score of a vector, or score >= 0.5
+    of a single one; -1 where neither applies (several named outputs)."""
+    picked = []
+    for row in predictions:
+        while isinstance(row, list) and len(row) == 1:
+            row = row[0]
+        if isinstance(row, list) and row and all(isinstance(v, (int, float)) for v in row):
+            picked.append(max(range(len(row)), key=row.__getitem__))
+        elif isinstance(row, (int, float)):
+            picked.append(int(row >= 0.5))
+        else:
+            picked.append(-1)
+    return picked

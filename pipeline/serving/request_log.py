@@ -1,10 +1,16 @@
-"""A sample of the requests `mlpipe serve` answered, as TFRecord files of serialized
-tf.Examples (the serving-data input of `mlpipe skew`), one folder per model:
-`<folder>/<model>/requests-<time>-<pid>.gz`. Each file is written whole (gzip
-cannot be read half-written) when `flush_every` examples of a model are
-waiting, and at `close()`."""
+"""What `mlpipe serve` answered, one folder per model under `<folder>/<model>/`:
+
+- a sample of the requests, as TFRecord files of serialized tf.Examples (the
+  serving-data input of `mlpipe skew`): `requests-<time>-<pid>.gz`, each written
+  whole (gzip cannot be read half-written) when `flush_every` examples wait,
+  and at `close()`;
+- every answer's outcome, one JSON line each in `outcomes/outcomes-<pid>.jsonl`
+  (a subfolder: `mlpipe skew` reads the model's folder as requests): the
+  version that answered, its latency and the predicted classes (what a gated
+  `mlpipe promote` compares between canary and stable)."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -13,6 +19,11 @@ import time
 from pipeline import fs
 
 FLUSH_EVERY = 256
+OUTCOMES_PREFIX = "outcomes-"
+
+
+def outcomes_folder(model_folder: str) -> str:
+    return fs.join(model_folder, "outcomes")
 
 
 class RequestLog:
@@ -21,6 +32,7 @@ class RequestLog:
             raise ValueError(f"the request log's sample rate must be in [0, 1], got {sample_rate}")
         self.folder, self.sample_rate, self.flush_every = folder, sample_rate, flush_every
         self._waiting: dict[str, list[bytes]] = {}
+        self._outcomes: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self.files_written = 0
 
@@ -53,7 +65,34 @@ class RequestLog:
         self.files_written += 1
         return fs.join(folder, name)
 
+    def add_outcome(self, model_name: str, version: int, latency_ms: float,
+                    predicted: list[int]) -> None:
+        line = json.dumps({"version": version, "latency_ms": round(latency_ms, 3),
+                           "predicted": predicted, "time": round(time.time(), 3)})
+        with self._lock:
+            self._outcomes.setdefault(model_name, []).append(line)
+            full = len(self._outcomes[model_name]) >= self.flush_every
+        if full:
+            self._flush_outcomes(model_name)
+
+    def _flush_outcomes(self, model_name: str) -> None:
+        with self._lock:
+            lines = self._outcomes.pop(model_name, [])
+        if lines:
+            folder = outcomes_folder(fs.join(self.folder, model_name))
+            fs.makedirs(folder)
+            with open(os.path.join(folder, f"{OUTCOMES_PREFIX}{os.getpid()}.jsonl"), "a") as out:
+                out.write("\n".join(lines) + "\n")
+
+    def flush_outcomes(self) -> None:
+        """Appends the waiting outcomes (the server does it at every poll, so a gated
+        promote sees answers of the last second)."""
+        for model_name in list(self._outcomes):
+            self._flush_outcomes(model_name)
+
     def close(self) -> None:
         """Writes everything still waiting."""
         for model_name in list(self._waiting):
             self._flush(model_name)
+        for model_name in list(self._outcomes):
+            self._flush_outcomes(model_name)

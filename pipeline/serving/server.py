@@ -16,6 +16,7 @@ import asyncio
 import concurrent.futures
 import json
 import logging
+import time
 
 import tornado.httpserver
 import tornado.ioloop
@@ -64,14 +65,18 @@ class PredictHandler(_Handler):
         try:
             model = self.registry.model(name, int(version) if version else None, label)
             examples, signature = predict.serialized_examples(self.request.body)
+            started = time.perf_counter()
             answer = await asyncio.get_running_loop().run_in_executor(
                 self.pool, predict.predict, model.signatures, examples, signature)
+            latency_ms = (time.perf_counter() - started) * 1000
         except NotFound as error:
             return self._reply(404, {"error": str(error)})
         except predict.BadRequest as error:
             return self._reply(400, {"error": str(error)})
         if self.request_log is not None:
             self.request_log.add(name, examples)
+            self.request_log.add_outcome(name, model.version, latency_ms,
+                                         predict.predicted_classes(answer["predictions"]))
         self.set_header("X-Model-Version", str(model.version))
         self._reply(200, answer)
 
@@ -98,8 +103,12 @@ def serve(serving_dir: str, host: str, port: int, request_log: RequestLog | None
     sockets = tornado.netutil.bind_sockets(port, address=host)
     server.add_sockets(sockets)
     loop = tornado.ioloop.IOLoop.current()
-    refresher = tornado.ioloop.PeriodicCallback(
-        lambda: loop.run_in_executor(None, registry.refresh), poll_seconds * 1000)
+    def tick() -> None:
+        loop.run_in_executor(None, registry.refresh)
+        if request_log is not None:
+            loop.run_in_executor(None, request_log.flush_outcomes)
+
+    refresher = tornado.ioloop.PeriodicCallback(tick, poll_seconds * 1000)
     refresher.start()
     on_ready(sockets[0].getsockname()[1])
     try:

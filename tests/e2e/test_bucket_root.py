@@ -74,8 +74,10 @@ def test_every_artifact_lives_in_the_bucket_and_nothing_on_local_disk(run):
 
 def test_pushed_model_in_the_bucket_serves_raw_examples(run):
     completed, env, _ = run
-    versions = fs.listdir(f"{ROOT}/serving/penguin")
-    assert len(versions) == 1 and versions[0].isdigit(), versions
+    versions = [n for n in fs.listdir(f"{ROOT}/serving/penguin") if n.isdigit()]
+    assert len(versions) == 1, versions
+    config = fs.read_text(f"{ROOT}/serving/models.config")  # TF Serving's, in the bucket
+    assert f'key: "stable"\n      value: {versions[0]}' in config
     destination = f"{ROOT}/serving/penguin/{versions[0]}"
     assert f"pushed: {destination}" in completed.stdout
     assert penguin_accuracy(destination) >= 0.9

@@ -175,6 +175,8 @@ def test_models_lists_each_push_with_its_semantic_version_and_label(history):
     assert all(r["metrics"]["sparse_categorical_accuracy"] >= 0.9 for r in rows)
     assert all(0 < r["serving"]["p99_ms"] <= 25 and r["files_present"] for r in rows)
     assert rows[1]["version_reason"] == "retrained on new data and blessed against the model serving"
+    served = [[(i["label"], i["until"] is None) for i in r["served"]] for r in rows]
+    assert served == [[("stable", True)], [("stable", False)], [("stable", False)]]
 
 
 def test_the_report_shows_each_features_drift_and_the_decision(history):

@@ -15,6 +15,7 @@ from pipeline.serving import config as serving_config
 from pipeline.serving import labelling
 from pipeline.serving.labelling import LabelError, Target
 from pipeline.serving.labels import Label
+from pipeline.serving.history_of_labels import served_intervals
 from tests.support.serving_folder import record_push
 
 PIPELINE = "pipe"
@@ -50,6 +51,13 @@ def test_promote_then_rollback_twice_walks_the_stable_history(serving):
     labelling.rollback(store, PIPELINE, target, to=V1)
     assert _labels(target) == {Label.STABLE: V1}
     assert labelling.stable_history(store, PIPELINE) == [V1, V2, V3, V2, V1]
+    served = served_intervals(store, PIPELINE)
+    assert [(i["label"], i["by"]) for i in served[V3]] == [("canary", f"push {V3}"),
+                                                           ("stable", f"promote {V3}")]
+    assert served[V3][0]["until"] is not None and served[V3][1]["until"] is not None
+    assert [(i["label"], i["by"], i["until"] is None) for i in served[V1]] == [
+        ("stable", f"push {V1}", False), ("stable", f"rollback {V1}", True)]
+    assert [i["by"] for i in served[V2]] == [f"push {V2}", f"rollback {V2}"]
 
 
 def test_each_change_is_recorded_with_the_labels_before_and_after(serving):

@@ -13,7 +13,7 @@ import pytest
 from pipeline.metadata import SqliteConfig, resolvers
 from pipeline.metadata.store import MetadataStore
 from pipeline.serving import config as serving_config
-from pipeline.serving import labelling
+from pipeline.serving import labelling, promotion_gate
 from pipeline.serving.labelling import Target
 from pipeline.serving.labels import Label
 from tests.conftest import read_penguin_rows
@@ -98,11 +98,37 @@ def test_bad_requests_get_tf_servings_error_shape(served, path, body, status, me
     assert open(serving_config.config_path(target.serving_dir)).read() == before
 
 
+def test_promotion_is_gated_on_the_canarys_logged_answers(served):
+    server, store, target, root = served
+    folder = f"{root}/request_log/penguin"
+    time.sleep(0.6)  # the server appends outcomes at every poll
+    alike = promotion_gate.check(folder, V2, V3, promotion_gate.GateBounds())
+    assert alike.passed, alike.reasons  # the split above: the same model, the same birds
+    assert alike.figures["canary_requests"] >= 100 and alike.figures["prediction_shift"] < 0.2
+    gentoos = [i for i, row in zip(PENGUINS, ROWS) if row[0] == "Gentoo"][:40]
+    for _ in range(10):
+        server.request("/v1/models/penguin/labels/canary:predict", {"instances": gentoos})
+    time.sleep(0.6)
+    before = open(serving_config.config_path(target.serving_dir)).read()
+    with pytest.raises(labelling.PromotionRefused, match=r"predicted classes shifted by 0\.\d+ "
+                                                         r"\(L-infinity\) > 0\.2"):
+        labelling.promote(store, LABELS, target,
+                          promotion_gate.as_gate(folder, promotion_gate.GateBounds(), False))
+    assert open(serving_config.config_path(target.serving_dir)).read() == before
+    assert not store.raw.get_executions_by_type(labelling.CHANGE_TYPE)
+    few = promotion_gate.check(folder, V2, V1, promotion_gate.GateBounds())
+    assert not few.passed and f"canary {V1} answered 0 logged requests" in few.reasons[0]
+
+
 def test_promote_and_rollback_change_what_stable_serves_without_a_restart(served):
     server, store, target, _ = served
     pid = server.process.pid
-    labelling.promote(store, LABELS, target)
+    folder = f"{served[3]}/request_log/penguin"
+    forced = labelling.promote(store, LABELS, target, promotion_gate.as_gate(
+        folder, promotion_gate.GateBounds(), force=True))
     _until_stable_is(server, V3)
+    [execution] = store.raw.get_executions_by_id([forced.execution_id])
+    assert execution.custom_properties["gate"].string_value == "forced"
     labelling.rollback(store, LABELS, target)
     _until_stable_is(server, V2)
     labelling.canary(store, LABELS, target, V1, 10)
