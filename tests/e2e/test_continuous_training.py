@@ -20,6 +20,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from pipeline.lineage.graph import resolve_artifact, upstream
 from pipeline.metadata import SqliteConfig
 from pipeline.metadata.store import MetadataStore
+from pipeline.serving import config as serving_config
 from tests.e2e.helpers import events_by_execution, mlpipe
 from tests.support import penguin_spans
 
@@ -51,6 +52,39 @@ def history(tmp_path_factory):
     table = mlpipe("runs", PIPELINE, "--root", str(base / "root"))
     models = mlpipe("models", PIPELINE, "--root", str(base / "root"), "--json")
     return store, runs + [models, (base / "drift.html").read_text(), listed, table]
+
+
+@pytest.fixture(scope="module")
+def label_changes(history):
+    """After the runs: the span-3 model canary, promotion refused (no logged answers)
+    then forced, and two rollbacks; each command's output and the labels after it."""
+    store, runs = history
+    versions = [r["version"] for r in json.loads(runs[-4].stdout)]  # newest first
+    root = ("--root", str(store.config.path).rsplit("/", 1)[0])
+    serving = root[1] + "/serving"
+    steps = [("canary", versions[1], *root, "--percent", "25"), ("promote", *root),
+             ("promote", *root, "--force"), ("rollback", *root),
+             ("rollback", *root, "--to", versions[2]), ("canary", "12345", *root)]
+    done = []
+    for step in steps:
+        command, *rest = step
+        result = mlpipe(command, *([rest[0], PIPELINE, *rest[1:]] if command == "canary"
+                                   else [PIPELINE, *rest]))
+        labels = serving_config.labels(serving, "penguin")
+        done.append((result, {label.value: str(v) for label, v in labels.items()}))
+    return versions, done
+
+
+def test_canary_promote_and_rollback_from_the_command_line(label_changes):
+    (newest, span3, first), done = label_changes
+    codes = [result.returncode for result, _ in done]
+    assert codes == [0, 1, 0, 0, 0, 2], [r.stdout + r.stderr for r, _ in done]
+    assert [labels for _, labels in done] == [
+        {"stable": newest, "canary": span3}, {"stable": newest, "canary": span3},
+        {"stable": span3}, {"stable": newest}, {"stable": first}, {"stable": first}]
+    assert "promotion refused: canary" in done[1][0].stdout and "--force" in done[1][0].stdout
+    assert "recorded as LabelChange" in done[2][0].stdout
+    assert "version 12345 of 'penguin_ct' was never pushed" in done[5][0].stdout
 
 
 def _drift(store: MetadataStore, run_id: str):
@@ -132,11 +166,22 @@ def test_only_the_first_the_decayed_and_the_drifted_span_retrain_and_push(histor
     assert executed[-1] == "RetrainTrigger" and "Trainer" not in executed
 
 
-def test_the_pushed_models_lineage_reaches_the_span_that_trained_it(history):
+def test_each_pushed_models_lineage_reaches_the_span_that_trained_it(history):
     store, _ = history
-    graph = upstream(store, resolve_artifact(store, "penguin_ct", "latest-pushed"))
-    spans = {n.properties.get("span") for n in graph.nodes.values() if n.type_name == "Examples"}
-    assert 4 in spans
+    pushed_spans = []
+    for run in reversed(store.runs("penguin_ct")):
+        [pusher] = [e for e in store.executions(run.run_id) if e.component_id == "Pusher"] or [None]
+        if pusher is None or "pushed_version" not in run.properties:
+            continue
+        [pushed] = [ev.artifact_id for ev in store.events([pusher.id])
+                    if ev.type == pb.Event.OUTPUT]
+        graph = upstream(store, pushed)
+        spans = {n.properties.get("span") for n in graph.nodes.values()
+                 if n.type_name == "Examples" and "input_paths" in n.properties
+                 and n.run_id == run.run_id}
+        pushed_spans.append(spans)
+    assert pushed_spans == [{1}, {3}, {4}]
+    assert resolve_artifact(store, "penguin_ct", "latest-pushed")
 
 
 def test_runs_lists_span_drift_and_decision_for_people_and_for_scripts(history):

@@ -47,7 +47,9 @@ def test_all_eight_executions_complete_with_standard_types_and_linked_events(fir
     assert linked["Evaluator"]["INPUT"] == {"examples": out["ExampleGen"]["examples"],
                                             "model": out["Trainer"]["model"]}
     assert linked["Pusher"]["INPUT"] == {"model": out["Trainer"]["model"],
-                                         "model_blessing": out["Evaluator"]["blessing"]}
+                                         "model_blessing": out["Evaluator"]["blessing"],
+                                         "schema": out["SchemaGen"]["schema"],
+                                         "examples": out["ExampleGen"]["examples"]}
     [run] = store.runs("penguin")
     assert run.status == "COMPLETE" and run.properties["pushed_version"] > 0
 
