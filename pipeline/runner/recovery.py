@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 from pipeline import fs
-from pipeline.serving import config as serving_config
 from pipeline.metadata import intents
 from pipeline.metadata.store import MetadataStore
 from pipeline.runner import staging
@@ -49,6 +48,8 @@ def roll_back(store: MetadataStore, pipeline_name: str | None = None,
             for uri in removed:
                 _remove_atomically(uri)
                 if os.path.basename(uri.rstrip("/")).isdigit():  # a pushed version folder
+                    from pipeline.serving import config as serving_config
+
                     serving_config.forget_version(uri)
                 notes.append(f"removed {uri}: {who}")
         except OSError as error:  # left unresolved: the next command tries again
