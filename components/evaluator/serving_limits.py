@@ -6,8 +6,10 @@ from components.common import serving_profile, splits
 from components.common.serving_profile import ServingProfile
 from components.evaluator.component import EvaluatorParams, ServingLimits
 
+from pipeline.dsl import ModelEvaluation
+
 # Evaluation properties of the figures: "serving:p99_ms", "serving:model_size_mb", ...
-PROPERTY_PREFIX = "serving:"
+PROPERTY_PREFIX = ModelEvaluation.SERVING_PREFIX
 _BOUNDS = (("max_p99_latency_ms", "p99_ms", "p99 latency", "ms"),
            ("max_batch_p99_latency_ms", "batch_p99_ms", "batch p99 latency", "ms"),
            ("max_model_size_mb", "model_size_mb", "model size", "MB"))

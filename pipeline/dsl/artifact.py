@@ -138,10 +138,12 @@ class Model(Artifact):
 
 
 class ModelEvaluation(Artifact):
-    """TFMA's output; the overall metrics are also properties `metric:<name>`."""
+    """TFMA's output; the overall metrics are also properties `metric:<name>`, and the
+    candidate's serving figures (latency, size) `serving:<figure>`."""
 
     TYPE_NAME = "ModelEvaluation"
     METRIC_PREFIX: ClassVar[str] = "metric:"
+    SERVING_PREFIX: ClassVar[str] = "serving:"
 
     @property
     def metrics(self) -> dict[str, float]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from pipeline.dsl import ModelEvaluation
 from pipeline.report.gather import ExecutionView, RunView
 from pipeline.report.markup import badge, esc, key_values, note, number, table
 
@@ -70,8 +71,10 @@ def serving_figures_html(producer: ExecutionView, limits: dict | None) -> str:
     """The candidate's latency percentiles and size, with the bounds that gated them."""
     evaluation = next((a for a in producer.outputs.values() if a.TYPE_NAME == "ModelEvaluation"),
                       None)
-    figures = {k.split(":", 1)[1]: v for k, v in (evaluation.custom_properties.items()
-                                                  if evaluation else ()) if k.startswith("serving:")}
+    prefix = ModelEvaluation.SERVING_PREFIX
+    figures = {k[len(prefix):]: v for k, v in (evaluation.custom_properties.items()
+                                               if evaluation is not None else ())
+               if k.startswith(prefix)}
     if not figures:
         return ""
     limits = limits or {}

@@ -4,6 +4,7 @@ changed) when they make no sense or the serving folder's config is corrupt."""
 from __future__ import annotations
 
 import argparse
+import sys
 import json
 from typing import Callable
 
@@ -126,10 +127,10 @@ def cmd_label(args: argparse.Namespace) -> int:
         else:
             change = labelling.rollback(store, pipeline.name, target, args.to)
     except labelling.PromotionRefused as error:
-        print(f"mlpipe: promotion refused: {error}")
+        print(f"mlpipe: promotion refused: {error}", file=sys.stderr)
         return 1
     except (labelling.LabelError, ServingConfigError) as error:
-        print(f"mlpipe: error: {error}")
+        print(f"mlpipe: error: {error}", file=sys.stderr)
         return 2
     share = f" ({change.canary_percent:g}% of unlabelled requests)" if change.canary_percent else ""
     print(f"{target.model_name} {change.describe()}{share}; recorded as LabelChange "

@@ -17,7 +17,7 @@ from pipeline.serving import config as serving_config
 from pipeline.serving.config import ServingConfigError
 from pipeline.serving.history_of_labels import served_intervals
 
-SERVING_PREFIX = "serving:"
+SERVING_PREFIX = ModelEvaluation.SERVING_PREFIX
 
 
 def _pushes(store: MetadataStore, pipeline_name: str) -> list[pb.Artifact]:

@@ -3,6 +3,7 @@ trained on? Exit 0 if so, 1 on skew or schema anomalies, 2 on unusable input."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 from pipeline.compiled import UsageError, pairs
@@ -62,13 +63,13 @@ def cmd_skew(args: argparse.Namespace) -> int:
     thresholds = _thresholds(pipeline, args)
     if not pipeline.metadata.exists():
         print(f"mlpipe: error: no model of {pipeline.name!r} is serving: nothing recorded in "
-              f"{pipeline.metadata.describe()}; run the pipeline first")
+              f"{pipeline.metadata.describe()}; run the pipeline first", file=sys.stderr)
         return BAD_INPUT
     try:
         result = check_skew(MetadataStore(pipeline.metadata), pipeline, args.serving_data,
                             thresholds, tuple(args.label))
     except ServingDataError as error:
-        print(f"mlpipe: error: {error}")
+        print(f"mlpipe: error: {error}", file=sys.stderr)
         return BAD_INPUT
     _print(result)
     return SKEW_FOUND if result.failed else 0

@@ -82,9 +82,9 @@ def test_canary_promote_and_rollback_from_the_command_line(label_changes):
     assert [labels for _, labels in done] == [
         {"stable": newest, "canary": span3}, {"stable": newest, "canary": span3},
         {"stable": span3}, {"stable": newest}, {"stable": first}, {"stable": first}]
-    assert "promotion refused: canary" in done[1][0].stdout and "--force" in done[1][0].stdout
+    assert "promotion refused: canary" in done[1][0].stderr and "--force" in done[1][0].stderr
     assert "recorded as LabelChange" in done[2][0].stdout
-    assert "version 12345 of 'penguin_ct' was never pushed" in done[5][0].stdout
+    assert "version 12345 of 'penguin_ct' was never pushed" in done[5][0].stderr
 
 
 def _drift(store: MetadataStore, run_id: str):

@@ -93,7 +93,7 @@ def test_requests_from_elsewhere_skew_naming_the_features(history):
 def test_requests_that_are_not_requests_of_this_model_are_refused(history, name, message):
     check = history.checks[name]
     assert check.returncode == 2, check.stdout + check.stderr
-    assert message in check.stdout and "Traceback" not in check.stdout + check.stderr
+    assert message in check.stderr and "Traceback" not in check.stdout + check.stderr
 
 
 def test_each_check_that_ran_is_recorded_and_linked_to_the_serving_model(history):
