@@ -39,6 +39,17 @@ def add_commands(commands: argparse._SubParsersAction,
     add_pipeline_args(rollback)
     rollback.add_argument("--to", type=int, metavar="VERSION",
                           help="a version that was stable before")
+    kserve = commands.add_parser("kserve", help="publish the labelled versions for KServe and "
+                                                "print the InferenceService serving them "
+                                                "(pipe it to kubectl apply -f -)")
+    add_pipeline_args(kserve)
+    kserve.add_argument("--storage-uri", required=True, metavar="URI",
+                        help="the serving folder as KServe reads it, e.g. "
+                             "pvc://mlpipe-data/models, gs://bucket/models")
+    kserve.add_argument("--template", metavar="FILE",
+                        help="YAML with the InferenceService to fill in (e.g. `kubectl "
+                             "kustomize kubernetes/overlays/kserve`); default: a minimal one")
+    kserve.add_argument("-o", "--output", metavar="FILE", help="write it here, not to stdout")
     serve = commands.add_parser("serve", help="serve the pushed models over TF Serving's REST "
                                               "API, following models.config")
     add_pipeline_args(serve)
@@ -138,6 +149,39 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kserve(args: argparse.Namespace) -> int:
+    import yaml
+
+    from pipeline import fs
+    from pipeline.loader import load_pipeline
+    from pipeline.serving import config as serving_config
+    from pipeline.serving import kserve
+
+    pipeline = load_pipeline(args.pipeline, root=args.root)
+    target = _target(pipeline)
+    try:
+        template = (kserve.pick_template(list(yaml.safe_load_all(fs.read_text(args.template))),
+                                         target.model_name)
+                    if args.template else kserve.default_template(target.model_name))
+        manifest = kserve.inference_service(template, target.serving_dir, target.model_name,
+                                            args.storage_uri)
+    except (kserve.KServeError, serving_config.ServingConfigError, OSError,
+            yaml.YAMLError) as error:
+        print(f"mlpipe: error: {error}", file=sys.stderr)
+        return 2
+    share = serving_config.canary_percent(target.serving_dir, target.model_name)
+    percent = manifest["spec"]["predictor"].get("canaryTrafficPercent")
+    if percent is not None and percent != share:
+        print(f"mlpipe: warning: KServe takes whole percents: the canary's {share:g}% is "
+              f"{percent}% there", file=sys.stderr)
+    text = yaml.safe_dump(manifest, sort_keys=False)
+    if args.output:
+        fs.write_text(args.output, text)
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from pipeline import fs
     from pipeline.loader import load_pipeline
@@ -160,5 +204,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"models": cmd_models, "serve": cmd_serve, "canary": cmd_label, "promote": cmd_label,
+COMMANDS = {"models": cmd_models, "serve": cmd_serve, "kserve": cmd_kserve, "canary": cmd_label, "promote": cmd_label,
             "rollback": cmd_label}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import fs
@@ -17,6 +18,7 @@ from pipeline.dsl.metadata_config import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from tests.e2e.helpers import mlpipe, penguin_accuracy
 from tests.conftest import PENGUIN_CSV
+from tests.support import kserve_schema
 from tests.support.fake_gcs import PROXY_VARIABLES, FakeGcs
 
 pytestmark = pytest.mark.slow
@@ -81,6 +83,20 @@ def test_pushed_model_in_the_bucket_serves_raw_examples(run):
     destination = f"{ROOT}/serving/penguin/{versions[0]}"
     assert f"pushed: {destination}" in completed.stdout
     assert penguin_accuracy(destination) >= 0.9
+
+
+def test_kserve_release_is_copied_in_the_bucket_and_serves(run):
+    _, env, workdir = run
+    completed = mlpipe("kserve", "--root", ROOT, "--storage-uri", f"{ROOT}/serving",
+                       cwd=str(workdir), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    manifest = yaml.safe_load(completed.stdout)
+    kserve_schema.validate(manifest)
+    version = manifest["metadata"]["annotations"]["mlpipe/stable-version"]
+    release = manifest["spec"]["predictor"]["model"]["storageUri"]
+    assert release == f"{ROOT}/serving/kserve/penguin/{version}"
+    assert [name.rstrip("/") for name in fs.listdir(release)] == [version]
+    assert penguin_accuracy(f"{release}/{version}") >= 0.9
 
 
 def test_unchanged_rerun_reuses_the_bucket_outputs(run):

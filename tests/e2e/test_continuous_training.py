@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.lineage.graph import resolve_artifact, upstream
@@ -22,13 +23,14 @@ from pipeline.metadata import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from pipeline.serving import config as serving_config
 from tests.e2e.helpers import events_by_execution, mlpipe
-from tests.support import penguin_spans
+from tests.support import kserve_schema, penguin_spans
 
 pytestmark = pytest.mark.slow
 PIPELINE = "pipeline/examples/penguin_ct/pipeline.py"
 SPANS = {1: penguin_spans.same_distribution(seed=1), 2: penguin_spans.same_distribution(seed=2),
          3: penguin_spans.relabelled(), 4: penguin_spans.drifted()}
 DRIFTED_RUN, DECAYED_RUN = 1, 2  # newest first, as store.runs lists them
+KSERVE_STORAGE = "pvc://mlpipe-data/models"
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +67,20 @@ def label_changes(history):
     steps = [("canary", versions[1], *root, "--percent", "25"), ("promote", *root),
              ("promote", *root, "--force"), ("rollback", *root),
              ("rollback", *root, "--to", versions[2]), ("canary", "12345", *root)]
-    done = []
+    done, manifests = [], []
     for step in steps:
         command, *rest = step
         result = mlpipe(command, *([rest[0], PIPELINE, *rest[1:]] if command == "canary"
                                    else [PIPELINE, *rest]))
         labels = serving_config.labels(serving, "penguin")
         done.append((result, {label.value: str(v) for label, v in labels.items()}))
-    return versions, done
+        if (command == "canary" and result.returncode == 0) or step == steps[4]:
+            manifests.append(mlpipe("kserve", PIPELINE, *root, "--storage-uri", KSERVE_STORAGE))
+    return versions, done, manifests
 
 
 def test_canary_promote_and_rollback_from_the_command_line(label_changes):
-    (newest, span3, first), done = label_changes
+    (newest, span3, first), done, _ = label_changes
     codes = [result.returncode for result, _ in done]
     assert codes == [0, 1, 0, 0, 0, 2], [r.stdout + r.stderr for r, _ in done]
     assert [labels for _, labels in done] == [
@@ -85,6 +89,24 @@ def test_canary_promote_and_rollback_from_the_command_line(label_changes):
     assert "promotion refused: canary" in done[1][0].stderr and "--force" in done[1][0].stderr
     assert "recorded as LabelChange" in done[2][0].stdout
     assert "version 12345 of 'penguin_ct' was never pushed" in done[5][0].stderr
+
+
+def test_kserve_manifests_follow_the_label_changes(label_changes):
+    """After the canary: the canary's release at its 25%; after the rollback to the
+    first model: its release at 100%. Both valid InferenceServices."""
+    (newest, span3, first), _, manifests = label_changes
+    rendered = []
+    for result in manifests:
+        assert result.returncode == 0, result.stdout + result.stderr
+        manifest = yaml.safe_load(result.stdout)
+        kserve_schema.validate(manifest)
+        predictor = manifest["spec"]["predictor"]
+        rendered.append((predictor["model"]["storageUri"], predictor.get("canaryTrafficPercent"),
+                         manifest["metadata"]["annotations"]))
+    release = f"{KSERVE_STORAGE}/kserve/penguin/"
+    assert rendered == [
+        (release + span3, 25, {"mlpipe/stable-version": newest, "mlpipe/canary-version": span3}),
+        (release + first, None, {"mlpipe/stable-version": first})]
 
 
 def _drift(store: MetadataStore, run_id: str):

@@ -4,7 +4,9 @@ unknown fields are errors), and the security properties hold in every pod.
 
 Rendering needs `kubectl` (its built-in `kubectl kustomize`) or a standalone
 `kustomize`; without either the tests skip. Schema validation uses the
-kubernetes-validate package, which ships the API schemas and needs no cluster.
+kubernetes-validate package, which ships the API schemas and needs no cluster;
+KServe's InferenceService (a custom resource it has no schema for) is checked
+against KServe's own API types (tests/support/kserve_schema.py).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.support import kserve_schema
 
 REPO = Path(__file__).resolve().parents[2]
 KUBE = REPO / "kubernetes"
@@ -29,7 +33,7 @@ DIRS = sorted(str(p.parent.relative_to(KUBE)) for p in KUBE.glob("**/kustomizati
 OVERLAYS = [d for d in DIRS if d.startswith("overlays/")]
 
 # Secrets an overlay deliberately leaves out, to be created out of band.
-OUT_OF_BAND_SECRETS = {"overlays/production": {"mlpipe-mlmd"}}
+OUT_OF_BAND_SECRETS = {"overlays/production": {"mlpipe-mlmd"}, "overlays/kserve": {"mlpipe-mlmd"}}
 
 MLMD_ENV = {"MLPIPE_MLMD_HOST", "MLPIPE_MLMD_PORT", "MLPIPE_MLMD_DATABASE",
             "MLPIPE_MLMD_USER", "MLPIPE_MLMD_PASSWORD"}
@@ -82,6 +86,12 @@ def pod_specs(docs) -> list[tuple[str, dict]]:
             specs.append((where, d["spec"]["jobTemplate"]["spec"]["template"]["spec"]))
         elif d["kind"] == "Pod":
             specs.append((where, d["spec"]))
+        elif kserve_schema.is_kserve_kind(d):
+            # KServe makes the predictor's pods: its pod fields, and its model as
+            # the container (the runtime supplies the image).
+            predictor = d["spec"]["predictor"]
+            specs.append((where, {**predictor, "containers": [
+                {"name": "kserve-container", **predictor["model"]}]}))
     return specs
 
 
@@ -104,7 +114,8 @@ def secrets(docs) -> dict[str, dict]:
 
 def test_every_kustomization_is_covered():
     assert "base" in DIRS
-    assert {"overlays/local", "overlays/production", "overlays/kubeflow"} <= set(OVERLAYS)
+    assert {"overlays/local", "overlays/production", "overlays/kubeflow",
+            "overlays/kserve"} <= set(OVERLAYS)
 
 
 @pytest.mark.parametrize("directory", DIRS)
@@ -119,7 +130,12 @@ def test_renders_to_objects_valid_against_the_api_schemas(directory):
     for doc in docs:
         where = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
-            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+            if kserve_schema.is_kserve_kind(doc):
+                kserve_schema.validate(doc)
+            else:
+                kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        except kserve_schema.KServeSchemaError as e:
+            errors.append(f"{where}: {e}")
         except kubernetes_validate.ValidationError as e:
             path = ".".join(str(p) for p in e.path)
             errors.append(f"{where}: {path}: {e.message}")
@@ -158,6 +174,9 @@ def test_every_pod_is_locked_down(directory):
             # A read-only root file system needs a writable /tmp.
             tmp = [m for m in c.get("volumeMounts", []) if m["mountPath"] == "/tmp"]
             assert tmp and "emptyDir" in volumes[tmp[0]["name"]], name
+            if "modelFormat" in c:  # a KServe model: the runtime's image, at a pinned tag
+                assert c.get("runtimeVersion") not in (None, "latest"), name
+                continue
             image = c["image"]
             assert ":" in image.rsplit("/", 1)[-1] or "@sha256:" in image, (name, image)
             assert not image.endswith(":latest"), (name, image)
@@ -212,6 +231,10 @@ def test_references_resolve_to_rendered_objects(directory):
                     r = ref["secretKeyRef"]
                     if r["name"] not in out_of_band:
                         assert r["key"] in secs.get(r["name"], {}), (where, env)
+    for service in of_kind(docs, "InferenceService"):
+        uri = service["spec"]["predictor"]["model"]["storageUri"]
+        if uri.startswith("pvc://"):
+            assert uri.split("/")[2] in claims, (service["metadata"]["name"], uri)
     for service in of_kind(docs, "Service"):
         selector = service["spec"]["selector"]
         matches = [w for w, spec in pod_specs(docs) if w.startswith("Deployment/")
@@ -264,6 +287,9 @@ def test_runner_and_submit_commands(directory):
     assert data.startswith(data_mount["mountPath"] + "/")
     assert serving_dir.startswith(data_mount["mountPath"] + "/")
 
+    if directory == "overlays/kserve":
+        _check_kserve_reads_the_runners_models(docs, pod, data_mount, serving_dir)
+        return
     # TF Serving reads the pushed models from the same volume, read-only.
     serving = named(docs, "Deployment", "mlpipe-serving")["spec"]["template"]["spec"]
     tf = serving["containers"][0]
@@ -282,6 +308,49 @@ def test_runner_and_submit_commands(directory):
     assert run["args"][run["args"].index("--param") + 1] == f"served_from={mount['mountPath']}"
     ports = {p["name"]: p["port"] for p in named(docs, "Service", "mlpipe-serving")["spec"]["ports"]}
     assert ports == {"grpc": 8500, "http": 8501}
+
+
+def _check_kserve_reads_the_runners_models(docs, runner_pod, data_mount, serving_dir):
+    """KServe instead of TF Serving: an InferenceService on the claim and folder the
+    runner pushes to, with a canary share, in serverless mode (revisions)."""
+    assert not of_kind(docs, "Deployment") and not of_kind(docs, "Service")
+    service = named(docs, "InferenceService", "penguin")
+    assert service["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    predictor = service["spec"]["predictor"]
+    assert 0 < predictor["canaryTrafficPercent"] < 100
+    assert predictor["model"]["modelFormat"] == {"name": "tensorflow"}
+    claim, path = predictor["model"]["storageUri"].removeprefix("pvc://").split("/", 1)
+    data = next(v for v in runner_pod["volumes"] if v["name"] == "data")
+    assert claim == data["persistentVolumeClaim"]["claimName"]
+    assert f"{data_mount['mountPath']}/{path}" == f"{serving_dir}/penguin"
+
+
+def test_kserve_manifest_rendered_from_labels_keeps_the_overlays_fields(tmp_path):
+    """`mlpipe kserve --template` on the rendered overlay, for a stable and a canary
+    version: the same InferenceService (security, resources, namespace), on the
+    canary's release with the canary's whole share, still valid."""
+    from pipeline.serving import config as serving_config
+    from pipeline.serving import kserve
+    from pipeline.serving.labels import Label
+
+    serving_dir = str(tmp_path / "models")
+    for version in (101, 102):
+        (tmp_path / "models" / "penguin" / str(version)).mkdir(parents=True)
+        (tmp_path / "models" / "penguin" / str(version) / "saved_model.pb").write_bytes(b"")
+    serving_config.set_labels(serving_dir, "penguin", {Label.STABLE: 101, Label.CANARY: 102})
+    with serving_config.locked(serving_dir):
+        serving_config.set_canary_percent(serving_dir, "penguin", 20.0)
+    overlay = kserve.pick_template(list(render("overlays/kserve")), "penguin")
+    manifest = kserve.inference_service(overlay, serving_dir, "penguin", "pvc://mlpipe-data/models")
+    kserve_schema.validate(manifest)
+    predictor, expected = manifest["spec"]["predictor"], overlay["spec"]["predictor"]
+    assert predictor["model"]["storageUri"] == "pvc://mlpipe-data/models/kserve/penguin/102"
+    assert predictor["canaryTrafficPercent"] == 20
+    assert {k: v for k, v in predictor["model"].items() if k != "storageUri"} == {
+        k: v for k, v in expected["model"].items() if k != "storageUri"}
+    assert {k: v for k, v in predictor.items() if k not in ("model", "canaryTrafficPercent")} == {
+        k: v for k, v in expected.items() if k not in ("model", "canaryTrafficPercent")}
+    assert manifest["metadata"]["namespace"] == "mlpipe"
 
 
 @pytest.mark.parametrize("directory", OVERLAYS)
