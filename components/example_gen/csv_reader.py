@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from typing import Mapping
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from components.example_gen import spans
@@ -86,20 +88,44 @@ def _check_columns(path: str, header: list[str], column_types: Mapping[str, str]
             f"column_types in the pipeline definition")
 
 
+# Values Arrow's CSV conversion surely accepts (at most 18 digits: no int64
+# overflow). Arrow itself checks the few values outside these, so a bad value in
+# the millionth row is found in one pass over its column.
+_SURELY_NUMERIC = {"int": r"^\s*-?[0-9]{1,18}\s*$",
+                   "float": r"^\s*-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"}
+_ARROW_COLUMN = re.compile(r"In CSV column #(\d+):")
+
+
+def _arrow_reads(value: str, kind: str) -> bool:
+    try:
+        pc.cast(pa.array([value.strip()]), _ARROW_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
 def _first_bad_value(path: str, column: str, kind: str) -> tuple[int, str]:
-    """(line number, value) of the first value of `column` that is not a `kind`."""
+    """(line number, value) of the first value of `column` that Arrow cannot read as
+    a `kind`; (0, "") if there is none."""
     table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
         include_columns=[column], column_types={column: pa.string()},
         null_values=MISSING_VALUES, strings_can_be_null=True))
-    parse = int if kind == "int" else float
-    for index, value in enumerate(table.column(0).to_pylist()):
-        if value is None:
-            continue
-        try:
-            parse(value)
-        except ValueError:
+    values = table.column(0)
+    sure = pc.fill_null(pc.match_substring_regex(values, _SURELY_NUMERIC[kind]), True)
+    for index in pc.indices_nonzero(pc.invert(sure)).to_pylist():
+        value = values[index].as_py()
+        if not _arrow_reads(value, kind):
             return index + 2, value
     return 0, ""
+
+
+def _columns_to_check(error: pa.ArrowInvalid, header: list[str],
+                      column_types: Mapping[str, str]) -> list[str]:
+    """The numeric columns to search for a bad value: the one Arrow's error names first."""
+    numeric = [c for c, kind in column_types.items() if kind != "string"]
+    named = _ARROW_COLUMN.search(str(error))
+    first = header[int(named.group(1))] if named and int(named.group(1)) < len(header) else None
+    return ([first] if first in numeric else []) + [c for c in numeric if c != first]
 
 
 def _first_ragged_row(path: str, width: int) -> tuple[int, int]:
@@ -127,24 +153,31 @@ def read_csv(path: str, column_types: Mapping[str, str] | None) -> pa.Table:
         table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
             column_types=types, null_values=MISSING_VALUES, strings_can_be_null=True))
     except pa.ArrowInvalid as error:
+        _explain(path, header, column_types or {}, error)
+        raise ComponentError(f"{path}: could not parse the CSV: {error}") from None
+    if table.num_rows == 0:
+        raise ComponentError(f"{path}: the file has a header but no data rows")
+    return table
+
+
+def _explain(path: str, header: list[str], column_types: Mapping[str, str],
+             error: pa.ArrowInvalid) -> None:
+    """Raises ComponentError naming the line of a ragged row or of a value of the wrong
+    type, whichever Arrow stumbled on; returns if neither is found."""
+    if not _ARROW_COLUMN.search(str(error)):  # a parse error, not a conversion error
         line, fields = _first_ragged_row(path, len(header))
         if line:
             raise ComponentError(
                 f"{path}: line {line} has {fields} field(s) but the header has {len(header)}; "
                 f"fix the row (quote values that contain commas)") from None
-        for column, kind in (column_types or {}).items():
-            if kind == "string":
-                continue
-            line, value = _first_bad_value(path, column, kind)
-            if line:
-                raise ComponentError(
-                    f"{path}: column {column!r} should hold {kind} values but line {line} has "
-                    f"{value!r}; fix the value, mark it missing with NA, or declare the column "
-                    f"as string") from None
-        raise ComponentError(f"{path}: could not parse the CSV: {error}") from None
-    if table.num_rows == 0:
-        raise ComponentError(f"{path}: the file has a header but no data rows")
-    return table
+    for column in _columns_to_check(error, header, column_types):
+        kind = column_types[column]
+        line, value = _first_bad_value(path, column, kind)
+        if line:
+            raise ComponentError(
+                f"{path}: column {column!r} should hold {kind} values but line {line} has "
+                f"{value!r}; fix the value, mark it missing with NA, or declare the column "
+                f"as string") from None
 
 
 def read_all(files: list[str], column_types: Mapping[str, str] | None) -> pa.Table:
