@@ -16,12 +16,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, pinned by the same constraints file as the README install,
+# Dependencies first (with the s3 extra: Kubeflow stores artifacts in MinIO), pinned
+# by the same constraints file as the README install,
 # so that this layer is rebuilt only when the pins change.
 COPY constraints.txt setup.py README.md ./
 RUN mkdir -p pipeline components \
  && touch pipeline/__init__.py components/__init__.py \
- && pip install -c constraints.txt . \
+ && pip install -c constraints.txt '.[s3]' \
  && pip uninstall -y mlpipe
 
 # The project itself: editable, so that pipelines find schemas/ beside the code.

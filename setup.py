@@ -5,6 +5,8 @@ Install with the pinned constraints, or pip will backtrack for a long time:
 """
 from setuptools import find_packages, setup
 
+S3 = ["tensorflow-io==0.37.1", "apache-beam[aws]==2.61.0"]
+
 setup(
     name="mlpipe",
     version="0.1.0",
@@ -31,8 +33,11 @@ setup(
         "palmerpenguins==0.1.6",
         "tornado==6.6.1",  # mlpipe serve
     ],
-    # gcp-storage-emulator and cryptography: the fake gs:// bucket of tests/support/fake_gcs.
-    extras_require={"test": ["pytest", "kubernetes-validate", "PyYAML", "gcp-storage-emulator",
-                             "cryptography"]},
+    # s3: s3:// roots, data and serving folders (AWS, MinIO): TensorFlow's S3 file system
+    # and Beam's. Tests: gcp-storage-emulator and cryptography for the fake gs:// bucket of
+    # tests/support/fake_gcs; moto's S3 server (with flask) for tests/support/s3_server.
+    extras_require={"s3": S3,
+                    "test": ["pytest", "kubernetes-validate", "PyYAML", "gcp-storage-emulator",
+                             "cryptography", "moto[s3]==5.2.5", "flask", "flask-cors", *S3]},
     entry_points={"console_scripts": ["mlpipe=pipeline.cli:main"]},
 )

@@ -177,6 +177,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.s3 import exit_code
+
+    return exit_code(_main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_libraries(args.verbose)
     from pipeline.code.user_code import CodeReferenceError

@@ -21,7 +21,12 @@ def is_remote(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
-def _gfile():
+def _gfile(path: str):
+    """tf.io.gfile, able to reach `path` (s3:// needs tensorflow-io registered)."""
+    if path.startswith("s3://"):
+        from pipeline.s3 import use_s3
+
+        use_s3()
     import tensorflow as tf  # imported only when a URI is used: it costs seconds
 
     return tf.io.gfile
@@ -43,24 +48,24 @@ def absolute(path: str) -> str:
 
 
 def exists(path: str) -> bool:
-    return _gfile().exists(path) if is_remote(path) else os.path.exists(path)
+    return _gfile(path).exists(path) if is_remote(path) else os.path.exists(path)
 
 
 def isdir(path: str) -> bool:
-    return _gfile().isdir(path) if is_remote(path) else os.path.isdir(path)
+    return _gfile(path).isdir(path) if is_remote(path) else os.path.isdir(path)
 
 
 def isfile(path: str) -> bool:
     """True for an existing file (not a folder)."""
     if is_remote(path):
-        return _gfile().exists(path) and not _gfile().isdir(path)
+        return _gfile(path).exists(path) and not _gfile(path).isdir(path)
     return os.path.isfile(path)
 
 
 def makedirs(path: str) -> None:
     """Creates the folder and its parents; an existing folder is fine."""
     if is_remote(path):
-        _gfile().makedirs(path)
+        _gfile(path).makedirs(path)
     else:
         os.makedirs(path, exist_ok=True)
 
@@ -68,19 +73,19 @@ def makedirs(path: str) -> None:
 def listdir(path: str) -> list[str]:
     """Names of the entries in a folder (no trailing "/" on sub-folders), sorted."""
     if is_remote(path):
-        return sorted(name.rstrip("/") for name in _gfile().listdir(path))
+        return sorted(name.rstrip("/") for name in _gfile(path).listdir(path))
     return sorted(os.listdir(path))
 
 
 def glob(pattern: str) -> list[str]:
     """Paths matching a glob pattern, sorted."""
-    return sorted(_gfile().glob(pattern) if is_remote(pattern) else local_glob.glob(pattern))
+    return sorted(_gfile(pattern).glob(pattern) if is_remote(pattern) else local_glob.glob(pattern))
 
 
 def walk_files(top: str) -> Iterator[str]:
     """Every file under `top`, as a path relative to it (with "/" separators)."""
     if is_remote(top):
-        for folder, _, files in _gfile().walk(top):
+        for folder, _, files in _gfile(top).walk(top):
             relative = folder[len(top):].strip("/")
             for name in files:
                 yield f"{relative}/{name}" if relative else name
@@ -93,23 +98,23 @@ def walk_files(top: str) -> Iterator[str]:
 
 def size(path: str) -> int:
     """A file's size in bytes."""
-    return _gfile().stat(path).length if is_remote(path) else os.path.getsize(path)
+    return _gfile(path).stat(path).length if is_remote(path) else os.path.getsize(path)
 
 
 def rmtree(path: str) -> None:
     """Removes a folder and everything in it; a missing folder is fine."""
     if not is_remote(path):
         shutil.rmtree(path, ignore_errors=True)
-    elif _gfile().isdir(path):
-        _gfile().rmtree(path)
-    elif _gfile().exists(path):
-        _gfile().remove(path)
+    elif _gfile(path).isdir(path):
+        _gfile(path).rmtree(path)
+    elif _gfile(path).exists(path):
+        _gfile(path).remove(path)
 
 
 def remove(path: str) -> None:
     """Removes one file."""
     if is_remote(path):
-        _gfile().remove(path)
+        _gfile(path).remove(path)
     else:
         os.remove(path)
 
@@ -131,7 +136,15 @@ def copytree(source: str, destination: str, last: tuple[str, ...] = ()) -> None:
         if parent(target) not in made:
             makedirs(parent(target))
             made.add(parent(target))
-        _gfile().copy(join(source, name), target, overwrite=False)
+        _copy_file(join(source, name), target)
+
+
+def _copy_file(source: str, target: str) -> None:
+    if size(source) == 0:  # tensorflow-io's S3 refuses to copy an empty object
+        write_bytes(target, b"")
+        return
+    _gfile(source)  # either side may be s3://
+    _gfile(target).copy(source, target, overwrite=False)
 
 
 def move(source: str, destination: str) -> None:
@@ -146,7 +159,7 @@ def move(source: str, destination: str) -> None:
 def open_file(path: str, mode: str = "rb") -> IO:
     """A file object for reading or writing, local or remote."""
     if is_remote(path):
-        return _gfile().GFile(path, mode)
+        return _gfile(path).GFile(path, mode)
     return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
 
 

@@ -23,6 +23,22 @@ REPO = Path(__file__).resolve().parents[1]
 PENGUIN_CSV = penguin.DATA_FILE
 
 
+_SESSION = {"status": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _SESSION["status"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """After the summary: a session whose tensorflow-io touched S3 ends here with its
+    own status, before tensorflow-io's exit-time abort (code 134; pipeline/s3.py)."""
+    from pipeline import s3
+
+    s3.exit_code(_SESSION["status"])
+
+
 def read_penguin_rows() -> tuple[list[str], list[list[str]]]:
     with open(PENGUIN_CSV, newline="") as handle:
         rows = list(csv.reader(handle))

@@ -16,9 +16,9 @@ def test_python_311_slim_base():
     assert _all("FROM") == ["python:3.11-slim"]
 
 
-def test_installs_with_the_readme_constraints_file():
+def test_installs_with_the_readme_constraints_file_and_s3_support():
     runs = " ".join(_all("RUN"))
-    assert "pip install -c constraints.txt ." in runs
+    assert "pip install -c constraints.txt '.[s3]'" in runs  # MinIO: Kubeflow's artifact store
     assert "constraints.txt" in " ".join(_all("COPY"))
 
 

@@ -79,3 +79,39 @@ def penguin_accuracy(saved_model: str) -> float:
     assert probabilities.shape == (len(complete), len(SPECIES))
     predicted = [SPECIES[i] for i in np.argmax(probabilities, axis=1)]
     return float(np.mean([p == r[0] for p, r in zip(predicted, complete)]))
+
+
+def run_in_bucket(env: dict[str, str], tmp_path_factory, root: str, data: str):
+    """One full `mlpipe run` with its root and data in a bucket and ML Metadata in a
+    local SQLite file, from a working folder that must stay empty; returns the
+    completed process, the environment and that folder."""
+    workdir = tmp_path_factory.mktemp("workdir")
+    env["MLPIPE_MLMD_SQLITE"] = str(tmp_path_factory.mktemp("mlmd") / "metadata.sqlite")
+    completed = mlpipe("run", "--root", root, "--data", data, cwd=str(workdir), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed, env, workdir
+
+
+def metadata_of(env: dict[str, str]):
+    """The ML Metadata store of a `run_in_bucket` run."""
+    from pipeline.dsl.metadata_config import SqliteConfig
+    from pipeline.metadata.store import MetadataStore
+
+    return MetadataStore(SqliteConfig(env["MLPIPE_MLMD_SQLITE"]))
+
+
+def rerun_is_all_cached(env: dict[str, str], workdir, root: str, data: str) -> None:
+    """The same run again: nothing changed, so every component is CACHED."""
+    completed = mlpipe("run", "--root", root, "--data", data, cwd=str(workdir), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "nothing new pushed" in completed.stdout
+    store = metadata_of(env)
+    assert [e.state for e in store.executions(store.runs("penguin")[0].run_id)] == ["CACHED"] * 8
+
+
+def report_of(env: dict[str, str], root: str, folder) -> str:
+    """The HTML of `mlpipe report latest` for a bucket root."""
+    output = folder / "report.html"
+    completed = mlpipe("report", "latest", "--root", root, "-o", str(output), env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return output.read_text()

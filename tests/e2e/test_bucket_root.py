@@ -14,9 +14,8 @@ import yaml
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import fs
-from pipeline.dsl.metadata_config import SqliteConfig
-from pipeline.metadata.store import MetadataStore
-from tests.e2e.helpers import mlpipe, penguin_accuracy
+from tests.e2e.helpers import (metadata_of, mlpipe, penguin_accuracy, report_of, rerun_is_all_cached,
+                               run_in_bucket)
 from tests.conftest import PENGUIN_CSV
 from tests.support import kserve_schema
 from tests.support.fake_gcs import PROXY_VARIABLES, FakeGcs
@@ -44,21 +43,12 @@ def bucket(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(bucket, tmp_path_factory):
     """One full run from a working folder that must stay empty."""
-    workdir = tmp_path_factory.mktemp("workdir")
-    env = bucket.child_environment()
-    env["MLPIPE_MLMD_SQLITE"] = str(tmp_path_factory.mktemp("mlmd") / "metadata.sqlite")
-    completed = mlpipe("run", "--root", ROOT, "--data", DATA, cwd=str(workdir), env=env)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed, env, workdir
-
-
-def _store(env) -> MetadataStore:
-    return MetadataStore(SqliteConfig(env["MLPIPE_MLMD_SQLITE"]))
+    return run_in_bucket(bucket.child_environment(), tmp_path_factory, ROOT, DATA)
 
 
 def test_every_artifact_lives_in_the_bucket_and_nothing_on_local_disk(run):
     completed, env, workdir = run
-    store = _store(env)
+    store = metadata_of(env)
     run_id = store.runs("penguin")[0].run_id
     executions = store.executions(run_id)
     assert [e.state for e in executions] == ["COMPLETE"] * 8
@@ -101,20 +91,12 @@ def test_kserve_release_is_copied_in_the_bucket_and_serves(run):
 
 def test_unchanged_rerun_reuses_the_bucket_outputs(run):
     _, env, workdir = run
-    completed = mlpipe("run", "--root", ROOT, "--data", DATA, cwd=str(workdir), env=env)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "nothing new pushed" in completed.stdout
-    store = _store(env)
-    states = [e.state for e in store.executions(store.runs("penguin")[0].run_id)]
-    assert states == ["CACHED"] * 8
+    rerun_is_all_cached(env, workdir, ROOT, DATA)
 
 
 def test_report_reads_statistics_from_the_bucket(run, tmp_path):
     _, env, _ = run
-    output = tmp_path / "report.html"
-    completed = mlpipe("report", "latest", "--root", ROOT, "-o", str(output), env=env)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    html = output.read_text()
+    html = report_of(env, ROOT, tmp_path)
     assert "bill_length_mm" in html and "No anomalies" in html
 
 
