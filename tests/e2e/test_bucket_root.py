@@ -14,8 +14,8 @@ import yaml
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline import fs
-from tests.e2e.helpers import (metadata_of, mlpipe, penguin_accuracy, report_of, rerun_is_all_cached,
-                               run_in_bucket)
+from tests.e2e.helpers import (metadata_of, mlpipe, penguin_accuracy, report_of,
+                               rerun_is_all_cached, run_in_bucket)
 from tests.conftest import PENGUIN_CSV
 from tests.support import kserve_schema
 from tests.support.fake_gcs import PROXY_VARIABLES, FakeGcs

@@ -19,7 +19,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from tests.conftest import PENGUIN_CSV
-from tests.e2e.helpers import (metadata_of, report_of, rerun_is_all_cached, run_in_bucket)
+from tests.e2e.helpers import metadata_of, report_of, rerun_is_all_cached, run_in_bucket
 from tests.support.s3_server import S3Server
 
 pytestmark = pytest.mark.slow
