@@ -35,12 +35,29 @@ class ExecutionContext:
         import apache_beam as beam
         from apache_beam.options.pipeline_options import PipelineOptions
 
+        _fast_tfrecord_checksums()
         args = list(DEFAULT_BEAM_ARGS)
         given = {a.split("=", 1)[0] for a in self.beam_args}
         args = [a for a in args if a.split("=", 1)[0] not in given] + list(self.beam_args)
         if any(a.startswith("--runner=") and a != "--runner=DirectRunner" for a in args):
             args = [a for a in args if not a.startswith("--direct_")]
         return beam.Pipeline(options=PipelineOptions(args))
+
+
+def _fast_tfrecord_checksums() -> None:
+    """Beam's TFRecord reader and writer checksum every record (CRC32C) with
+    python-snappy if installed, else crcmod: 2.5% of a 1M-row penguin run's time
+    (profiled). google-crc32c (installed with Beam's gcp extra) is 4x faster on a
+    penguin record. Beam keeps the chosen function in `_default_crc32c_fn.fn`."""
+    from apache_beam.io import tfrecordio
+
+    if tfrecordio._default_crc32c_fn.fn is None:
+        try:
+            import google_crc32c
+        except ImportError:
+            return
+        if google_crc32c.implementation == "c":
+            tfrecordio._default_crc32c_fn.fn = google_crc32c.value
 
 
 @dataclasses.dataclass(frozen=True)
