@@ -18,6 +18,7 @@ from pipeline.metadata import SqliteConfig
 from pipeline.metadata.store import RUN_CONTEXT, MetadataStore, RunContexts
 from tests.e2e.helpers import mlpipe
 from tests.support.slow_pipeline import SLOW_PIPELINE
+from tests.support.signals import default_sigint
 
 HEARTBEAT_SECONDS = 0.2
 ABANDONED_AFTER_SECONDS = 3.0
@@ -32,7 +33,8 @@ def slow_run(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", str(path), "--root", str(tmp_path / "root"),
          "--param", f"marker={marker}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "MLPIPE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS)})
+        env={**os.environ, "MLPIPE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS)},
+        preexec_fn=default_sigint)
     deadline = time.time() + 60
     while not marker.exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.05)

@@ -15,6 +15,7 @@ from pipeline.metadata import SqliteConfig
 from pipeline.metadata.store import MetadataStore
 from tests.conftest import read_penguin_rows
 from tests.support import penguin_spans, store_check
+from tests.support.signals import default_sigint
 
 pytestmark = pytest.mark.slow
 HEADER, ROWS = read_penguin_rows()
@@ -51,7 +52,7 @@ def test_watch_runs_on_each_new_span_and_stops_cleanly_between_runs(tmp_path):
         [sys.executable, "-m", "pipeline", "watch", str(pipeline_file), "--root",
          str(tmp_path / "root"), "--data", str(data / "span-{SPAN}" / "*.csv"),
          "--interval", "0.3s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        env={**os.environ, "PYTHONWARNINGS": "ignore"}, preexec_fn=default_sigint)
     try:
         _wait_for_runs(store_path, 1, watch)
         time.sleep(1.5)  # several checks with nothing new: no run
@@ -80,7 +81,8 @@ def test_watch_waits_for_input_that_is_not_there_yet(tmp_path):
     watch = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "watch", str(pipeline_file), "--root",
          str(tmp_path / "root"), "--data", str(data / "span-{SPAN}" / "*.csv"),
-         "--interval", "0.2s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--interval", "0.2s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint)
     time.sleep(3)
     penguin_spans.write_span(data, 1, ROWS[:100])
     _wait_for_runs(tmp_path / "root" / "metadata.sqlite", 1, watch)

@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from tests.support.signals import default_sigint
+
 START_TIMEOUT_SECONDS = 120
 
 
@@ -28,7 +30,7 @@ class ServeProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "serve", "--port", "0", *args], text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            env={**os.environ, "PYTHONWARNINGS": "ignore"}, preexec_fn=default_sigint)
         deadline, line = time.time() + START_TIMEOUT_SECONDS, ""
         while "serving" not in line:
             line = self.process.stdout.readline()
