@@ -38,7 +38,9 @@ def test_four_runs_pushing_together_get_four_versions_all_recorded(tmp_path):
              str(serving)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     deadline = time.time() + 300
     while not all((s / "reached").exists() for s in syncs):
-        assert time.time() < deadline and all(p.poll() is None for p in processes)
+        ended = [p.communicate() for p in processes if p.poll() is not None]
+        assert not ended, f"a run ended before reaching Pusher: {ended}"
+        assert time.time() < deadline, "the runs did not all reach Pusher within 300 s"
         time.sleep(0.05)
     for sync in syncs:
         (sync / "go").touch()
