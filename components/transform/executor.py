@@ -17,12 +17,11 @@ from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 
-def _read(pipeline: beam.Pipeline, examples_uri: str, split: str, schema, purpose: str):
+def _read(pipeline: beam.Pipeline, examples_uri: str, split: str, schema):
     splits.record_files(examples_uri, split)
     source = tfxio.TFExampleRecord(file_pattern=splits.record_pattern(examples_uri, split),
                                    schema=schema)
-    return (pipeline | f"Read[{split}][{purpose}]" >> source.BeamSource(),
-            source.TensorAdapterConfig())
+    return (pipeline | f"Read[{split}]" >> source.BeamSource(), source.TensorAdapterConfig())
 
 
 def _write_transformed(transformed, output_uri: str, split: str) -> None:
@@ -43,15 +42,13 @@ def execute(inputs: TransformInputs, outputs: TransformOutputs, params: Transfor
                              f"(found {split_names})")
     with context.beam_pipeline() as pipeline:
         with tft_beam.Context(temp_dir=fs.join(context.tmp_dir, "tft")):
-            analyze_data = _read(pipeline, inputs.examples.uri, params.analyze_split, schema,
-                                 "Analyze")
+            analyze_data = _read(pipeline, inputs.examples.uri, params.analyze_split, schema)
             transform_fn = analyze_data | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
             _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(
                 outputs.transform_graph.uri)
             for split in split_names:
-                # The analyzed split is read again rather than reused: reused, Beam's
-                # in-memory runner holds all of it until the analysis is done.
-                data = _read(pipeline, inputs.examples.uri, split, schema, "Transform")
+                data = (analyze_data if split == params.analyze_split
+                        else _read(pipeline, inputs.examples.uri, split, schema))
                 transformed, _ = ((data, transform_fn) | f"Transform[{split}]"
                                   >> tft_beam.TransformDataset(output_record_batches=True))
                 _write_transformed(transformed, outputs.transformed_examples.uri, split)
