@@ -7,7 +7,6 @@ import re
 from typing import Mapping
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from components.example_gen import spans
@@ -97,6 +96,8 @@ _ARROW_COLUMN = re.compile(r"In CSV column #(\d+):")
 
 
 def _arrow_reads(value: str, kind: str) -> bool:
+    import pyarrow.compute as pc
+
     try:
         pc.cast(pa.array([value.strip()]), _ARROW_TYPES[kind])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -107,6 +108,8 @@ def _arrow_reads(value: str, kind: str) -> bool:
 def _first_bad_value(path: str, column: str, kind: str) -> tuple[int, str]:
     """(line number, value) of the first value of `column` that Arrow cannot read as
     a `kind`; (0, "") if there is none."""
+    import pyarrow.compute as pc  # the error path only: a cached run's cache key reads no data
+
     table = pa_csv.read_csv(fs.readable(path), convert_options=pa_csv.ConvertOptions(
         include_columns=[column], column_types={column: pa.string()},
         null_values=MISSING_VALUES, strings_can_be_null=True))
