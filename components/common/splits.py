@@ -7,6 +7,9 @@ TRAIN = "train"
 EVAL = "eval"
 NEWEST_SPAN = "newest_span"  # a rolling window's newest span's train rows (ExampleGen)
 RECORD_FILE_PREFIX = "data_tfrecord"
+# Set (1) on Examples whose records are transformed (a materialized Transform's
+# output): the Trainer parses them as they are instead of applying the transform graph.
+TRANSFORMED_PROPERTY = "transformed"
 
 
 def split_dir(uri: str, split: str) -> str:

@@ -17,6 +17,7 @@ def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParam
     fn_args = FnArgs(
         train_files=splits.record_files(inputs.examples.uri, splits.TRAIN),
         eval_files=splits.record_files(inputs.examples.uri, splits.EVAL),
+        examples_transformed=bool(inputs.examples.get(splits.TRANSFORMED_PROPERTY, 0)),
         transform_output=inputs.transform_graph.uri,
         schema_path=inputs.schema.schema_file,
         serving_model_dir=outputs.model.serving_model_uri,

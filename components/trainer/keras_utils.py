@@ -19,25 +19,34 @@ TRANSFORM_SIGNATURE = "transform_features"
 
 def make_dataset(files: Sequence[str], transform_output: tft.TFTransformOutput, label_key: str,
                  batch_size: int, shuffle: bool = True, num_epochs: int | None = None,
-                 seed: int = 42, cache: bool = True) -> tf.data.Dataset:
-    """(features, label) batches of transformed tf.Examples from gzipped TFRecords.
+                 seed: int = 42, cache: bool = True, transformed: bool = True) -> tf.data.Dataset:
+    """(features, label) batches of transformed features from gzipped TFRecords.
 
-    The serialized records are cached in memory after the first pass (`cache`),
-    shuffled with a fixed seed, repeated `num_epochs` times (None: forever).
+    `transformed`: the files hold transformed tf.Examples (a materialized
+    Transform's output); False: raw tf.Examples, parsed with the raw feature spec
+    and put through the transform graph batch by batch (FnArgs.examples_transformed
+    says which). The serialized records are cached in memory after the first pass
+    (`cache`), shuffled with a fixed seed, repeated `num_epochs` times (None: forever).
     """
-    spec = transform_output.transformed_feature_spec().copy()
     records = tf.data.TFRecordDataset(list(files), compression_type="GZIP")
     if cache:
         records = records.cache()
     if shuffle:
         records = records.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
     records = records.repeat(num_epochs).batch(batch_size)
+    if transformed:
+        spec = transform_output.transformed_feature_spec().copy()
+        parse = lambda serialized: tf.io.parse_example(serialized, spec)  # noqa: E731
+    else:
+        spec, tft_layer = transform_output.raw_feature_spec(), transform_output.transform_features_layer()
+        parse = lambda serialized: tft_layer(tf.io.parse_example(serialized, spec))  # noqa: E731
 
-    def parse(serialized):
-        features = tf.io.parse_example(serialized, spec)
+    def features_and_label(serialized):
+        features = parse(serialized)
         return features, features.pop(label_key)
 
-    return records.map(parse, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return records.map(features_and_label,
+                       num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def _serving_fn(model: tf.keras.Model, transform_output: tft.TFTransformOutput,

@@ -46,17 +46,28 @@ def execute(inputs: TransformInputs, outputs: TransformOutputs, params: Transfor
             transform_fn = analyze_data | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
             _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(
                 outputs.transform_graph.uri)
-            for split in split_names:
-                data = (analyze_data if split == params.analyze_split
-                        else _read(pipeline, inputs.examples.uri, split, schema))
-                transformed, _ = ((data, transform_fn) | f"Transform[{split}]"
-                                  >> tft_beam.TransformDataset(output_record_batches=True))
-                _write_transformed(transformed, outputs.transformed_examples.uri, split)
+            if outputs.transformed_examples is not None:
+                _materialize(pipeline, inputs, outputs.transformed_examples, params,
+                             analyze_data, transform_fn, schema)
     # The raw schema lets the serving signature parse raw tf.Examples (TFX does the same).
     metadata_io.write_metadata(dataset_metadata.DatasetMetadata(schema), fs.join(
         outputs.transform_graph.uri, tft.TFTransformOutput.RAW_METADATA_DIR))
+    outputs.transform_graph.set("module_sha256", file_sha256(params.module_file))
+    if outputs.transformed_examples is None:
+        return ExecutorOutcome(summary=f"analyzed {params.analyze_split} (not materialized)")
     outputs.transformed_examples.split_names = split_names
     outputs.transformed_examples.set("span", int(inputs.examples.get("span", 0) or 0))
-    outputs.transform_graph.set("module_sha256", file_sha256(params.module_file))
+    outputs.transformed_examples.set(splits.TRANSFORMED_PROPERTY, 1)
     return ExecutorOutcome(summary=f"analyzed {params.analyze_split}, transformed "
                            f"{', '.join(split_names)}")
+
+
+def _materialize(pipeline: beam.Pipeline, inputs: TransformInputs, transformed_examples,
+                 params: TransformParams, analyze_data, transform_fn, schema) -> None:
+    """Every split transformed and written (the analyzed one is not read twice)."""
+    for split in inputs.examples.split_names:
+        data = (analyze_data if split == params.analyze_split
+                else _read(pipeline, inputs.examples.uri, split, schema))
+        transformed, _ = ((data, transform_fn) | f"Transform[{split}]"
+                          >> tft_beam.TransformDataset(output_record_batches=True))
+        _write_transformed(transformed, transformed_examples.uri, split)

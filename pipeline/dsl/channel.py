@@ -98,13 +98,17 @@ RESOLVED_SOURCES = {cls.RESOLVER: cls for cls in (ServingModelStatistics, Servin
 class Outputs:
     """Attribute access to a component's output channels: `gen.outputs.examples`."""
 
-    def __init__(self, channels: dict[str, Channel]):
+    def __init__(self, channels: dict[str, Channel], omitted: dict[str, str] | None = None):
         self._channels = channels
+        self._omitted = dict(omitted or {})  # port name: why this node does not produce it
 
     def __getattr__(self, name: str) -> Channel:
         try:
             return self.__dict__["_channels"][name]
         except KeyError:
+            why = self.__dict__.get("_omitted", {}).get(name)
+            if why:
+                raise AttributeError(f"no output {name!r}: {why}") from None
             known = ", ".join(self.__dict__["_channels"]) or "none"
             raise AttributeError(f"no output named {name!r}; outputs are: {known}") from None
 

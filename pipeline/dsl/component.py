@@ -107,8 +107,7 @@ class Component:
         self.params = params
         self.enable_cache = enable_cache  # False: always execute, never reuse earlier outputs
         self.inputs = self._checked_inputs(inputs)
-        self.outputs = Outputs({p.name: Channel(self, p.name, p.artifact_type)
-                                for p in self.SPEC.output_ports})
+        self.outputs = self._output_channels()
 
     def _checked_inputs(self, inputs: dict[str, InputSource | None]) -> dict[str, InputSource]:
         checked: dict[str, InputSource] = {}
@@ -136,9 +135,28 @@ class Component:
         component = object.__new__(cls)
         component.id, component.params, component.enable_cache = component_id, params, enable_cache
         component.inputs = component._checked_inputs(inputs)
-        component.outputs = Outputs({p.name: Channel(component, p.name, p.artifact_type)
-                                     for p in cls.SPEC.output_ports})
+        component.outputs = component._output_channels()
         return component
+
+    def omitted_outputs(self) -> dict[str, str]:
+        """Optional output ports this node's parameters switch off, with the reason
+        shown to whoever asks for one (e.g. Transform(materialize=False))."""
+        return {}
+
+    @property
+    def output_ports(self) -> list[Port]:
+        """The output ports this node produces: its spec's, minus the omitted ones."""
+        omitted = self.omitted_outputs()
+        return [p for p in self.SPEC.output_ports if p.name not in omitted]
+
+    def _output_channels(self) -> Outputs:
+        omitted = self.omitted_outputs()
+        required = {p.name for p in self.SPEC.output_ports if not p.optional}
+        if set(omitted) & required:
+            raise TypeError(f"{self.id}: only optional outputs can be omitted, not "
+                            f"{sorted(set(omitted) & required)}")
+        return Outputs({p.name: Channel(self, p.name, p.artifact_type)
+                        for p in self.output_ports}, omitted)
 
     @property
     def upstream(self) -> list["Component"]:

@@ -41,7 +41,7 @@ def _node(component: Component, files: dict[str, UserFile]) -> NodeIR:
     spec = component.SPEC
     where = f"component {component.id} ({spec.type_name})"
     try:
-        inputs, outputs = spec.input_ports, spec.output_ports
+        inputs, outputs = spec.input_ports, component.output_ports
         component_ref = reference(type(component), where)
         executor_ref = CodeRef.parse(str(spec.executor))
         check_resolvable(component_ref, f"{where}, component class")

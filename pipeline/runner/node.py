@@ -117,7 +117,7 @@ def _execute(component: Component, inputs: dict[str, Artifact], store: MetadataS
     spec = component.SPEC
     point("start")
     staged = lambda name: staging.prepare(layout.staging_uri(execution_id, name))  # noqa: E731
-    outputs = {p.name: p.artifact_type(uri=staged(p.name)) for p in spec.output_ports}
+    outputs = {p.name: p.artifact_type(uri=staged(p.name)) for p in component.output_ports}
     context = ExecutionContext(
         contexts.pipeline.name, contexts.run_id, component.id, staged(".tmp"), beam_args,
         will_write_external=lambda uri: intents.record_intent(store, execution_id, uri))

@@ -61,7 +61,7 @@ def _reuse(component: Component, inputs: dict[str, Artifact], key: str, store: M
     """Records a CACHED execution if an earlier one with this key left its outputs.
     The earlier outcome stands: if it stopped the pipeline, this one does too."""
     earlier = store.find_cached(component.SPEC.type_name, key)
-    ports = {port.name for port in component.SPEC.output_ports}
+    ports = {port.name for port in component.output_ports}
     if earlier is None or set(earlier.outputs) != ports or not outputs_present(earlier.outputs):
         return None  # nothing to reuse, or a record without all its outputs
     execution_id = store.record_cached_execution(

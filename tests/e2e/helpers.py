@@ -9,12 +9,13 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from pipeline.metadata.store import MetadataStore
 
+# The penguin pipeline's: its Transform is not materialized (no transformed_examples).
 STANDARD_OUTPUTS = {
     "ExampleGen": {"examples": "Examples"},
     "StatisticsGen": {"statistics": "ExampleStatistics"},
     "SchemaGen": {"schema": "Schema"},
     "ExampleValidator": {"anomalies": "ExampleAnomalies"},
-    "Transform": {"transform_graph": "TransformGraph", "transformed_examples": "Examples"},
+    "Transform": {"transform_graph": "TransformGraph"},
     "Trainer": {"model": "Model"},
     "Evaluator": {"evaluation": "ModelEvaluation", "blessing": "ModelBlessing"},
     "Pusher": {"pushed_model": "PushedModel"},

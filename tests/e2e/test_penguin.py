@@ -41,7 +41,7 @@ def test_all_eight_executions_complete_with_standard_types_and_linked_events(fir
     assert linked["StatisticsGen"]["INPUT"] == {"examples": out["ExampleGen"]["examples"]}
     assert linked["Transform"]["INPUT"] == {"examples": out["ExampleGen"]["examples"],
                                             "schema": out["SchemaGen"]["schema"]}
-    assert linked["Trainer"]["INPUT"] == {"examples": out["Transform"]["transformed_examples"],
+    assert linked["Trainer"]["INPUT"] == {"examples": out["ExampleGen"]["examples"],
                                           "transform_graph": out["Transform"]["transform_graph"],
                                           "schema": out["SchemaGen"]["schema"]}
     assert linked["Evaluator"]["INPUT"] == {"examples": out["ExampleGen"]["examples"],

@@ -25,14 +25,17 @@ def build_model(transform_output: tft.TFTransformOutput, hidden_units: int,
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """Trains on the transformed train split and exports a raw-example serving model."""
+    """Trains on the train split (transformed, or raw put through the transform graph)
+    and exports a raw-example serving model."""
     hp = fn_args.hyperparameters
     tf.keras.utils.set_random_seed(int(hp.get("seed", 42)))
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     batch_size = int(hp.get("batch_size", 32))
-    train = keras_utils.make_dataset(fn_args.train_files, transform_output, LABEL_XF, batch_size)
+    transformed = fn_args.examples_transformed
+    train = keras_utils.make_dataset(fn_args.train_files, transform_output, LABEL_XF, batch_size,
+                                     transformed=transformed)
     evaluation = keras_utils.make_dataset(fn_args.eval_files, transform_output, LABEL_XF,
-                                          batch_size, shuffle=False)
+                                          batch_size, shuffle=False, transformed=transformed)
     model = build_model(transform_output, int(hp.get("hidden_units", 8)),
                         float(hp.get("learning_rate", 0.01)))
     model.fit(train, steps_per_epoch=fn_args.train_steps, epochs=1, verbose=0,

@@ -57,9 +57,11 @@ def create_pipeline(root: str | None = None, data_path: str | None = None,
     example_validator = ExampleValidator(statistics_gen.outputs.statistics,
                                          schema_gen.outputs.schema,
                                          fail_on_anomalies=fail_on_anomalies)
+    # Not materialized: the Trainer applies the transform graph to the raw examples
+    # it reads (a few hundred batches), instead of Transform writing every row twice.
     transform = Transform(example_gen.outputs.examples, schema_gen.outputs.schema,
-                          module_file=PREPROCESSING_FILE)
-    trainer = Trainer(transform.outputs.transformed_examples, transform.outputs.transform_graph,
+                          module_file=PREPROCESSING_FILE, materialize=False)
+    trainer = Trainer(example_gen.outputs.examples, transform.outputs.transform_graph,
                       schema_gen.outputs.schema, module_file=trainer_module_file or MODEL_FILE,
                       train_steps=train_steps, eval_steps=5,
                       hyperparameters={"hidden_units": 8, "learning_rate": 0.01, "seed": 42})

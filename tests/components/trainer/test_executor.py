@@ -5,6 +5,7 @@ import pytest
 
 from components.trainer.component import TrainerInputs, TrainerOutputs, TrainerParams
 from components.trainer.executor import execute
+from components.common.splits import TRANSFORMED_PROPERTY
 from pipeline.dsl import ComponentError, Examples, Model, TransformGraph
 from tests.conftest import context, out_dir
 
@@ -28,3 +29,22 @@ def test_missing_run_fn_is_named(tmp_path, penguin_artifacts):
     with pytest.raises(ComponentError, match="defines no function 'run_fn'"):
         execute(_inputs(tmp_path, penguin_artifacts), TrainerOutputs(Model(uri=out_dir(tmp_path, "m"))),
                 TrainerParams(str(module)), context(tmp_path))
+
+
+@pytest.mark.parametrize("transformed", [True, False])
+def test_run_fn_is_told_whether_its_examples_are_transformed(tmp_path, penguin_artifacts,
+                                                             transformed):
+    examples = Examples(uri=penguin_artifacts["examples"].uri)
+    examples.split_names = ["train", "eval"]
+    if transformed:
+        examples.set(TRANSFORMED_PROPERTY, 1)
+    module = tmp_path / "telling_module.py"
+    module.write_text("import os\ndef run_fn(fn_args):\n"
+                      "    os.makedirs(fn_args.serving_model_dir)\n"
+                      "    open(os.path.join(fn_args.serving_model_dir, 'saved_model.pb'), 'w')"
+                      ".write(str(fn_args.examples_transformed))\n")
+    model = Model(uri=out_dir(tmp_path, "m"))
+    execute(TrainerInputs(examples, TransformGraph(uri=str(tmp_path)), penguin_artifacts["schema"]),
+            TrainerOutputs(model), TrainerParams(str(module)), context(tmp_path))
+    with open(f"{model.serving_model_uri}/saved_model.pb") as told:
+        assert told.read() == str(transformed)

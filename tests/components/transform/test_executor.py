@@ -57,3 +57,17 @@ def test_analyzers_see_train_only_and_all_splits_are_transformed(penguin_artifac
     assert abs(-centered - train_mean) < 1e-2
     assert abs(train_mean - all_mean) > 1e-3  # so the check above can tell them apart
     assert len(str(graph.get("module_sha256"))) == 64
+
+
+def test_not_materialized_writes_the_graph_and_no_examples(penguin_artifacts, tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text(MODULE)
+    graph = TransformGraph(uri=out_dir(tmp_path, "graph"))
+    outcome = execute(TransformInputs(penguin_artifacts["examples"], penguin_artifacts["schema"]),
+                      TransformOutputs(graph, None), TransformParams(str(module), materialize=False),
+                      context(tmp_path, "Transform"))
+    assert outcome.summary == "analyzed train (not materialized)"
+    output = tft.TFTransformOutput(graph.uri)
+    assert "mass_centered" in output.transformed_feature_spec()
+    assert "body_mass_g" in output.raw_feature_spec()  # the serving signature parses raw examples
+    assert not glob.glob(f"{tmp_path}/**/transformed_examples-*", recursive=True)
