@@ -39,5 +39,5 @@ setup(
     extras_require={"s3": S3,
                     "test": ["pytest", "kubernetes-validate", "PyYAML", "gcp-storage-emulator",
                              "cryptography", "moto[s3]==5.2.5", "flask", "flask-cors", *S3]},
-    entry_points={"console_scripts": ["mlpipe=pipeline.cli:main"]},
+    entry_points={"console_scripts": ["mlpipe=pipeline.cli:console_main"]},
 )

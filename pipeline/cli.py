@@ -182,6 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     return exit_code(_main(argv))
 
 
+def console_main() -> None:
+    """The `mlpipe` command (and `python -m pipeline`): `main`, then the process ends
+    without the interpreter's slow teardown of TensorFlow (see process_exit)."""
+    from pipeline.process_exit import exit_process
+
+    exit_process(main())
+
+
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_libraries(args.verbose)

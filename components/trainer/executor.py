@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
-from components.trainer.autograph import exempt_tf_keras
+from components.trainer.autograph import exempt_libraries
 from components.trainer.component import TrainerInputs, TrainerOutputs, TrainerParams
 from components.trainer.fn_args import FnArgs
 from pipeline import fs
@@ -12,7 +12,7 @@ from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 def execute(inputs: TrainerInputs, outputs: TrainerOutputs, params: TrainerParams,
             context: ExecutionContext) -> ExecutorOutcome:
-    exempt_tf_keras()
+    exempt_libraries()
     run_fn = load_function(params.module_file, params.run_fn)
     fn_args = FnArgs(
         train_files=splits.record_files(inputs.examples.uri, splits.TRAIN),

@@ -45,18 +45,20 @@ def make_dataset(files: Sequence[str], transform_output: tft.TFTransformOutput, 
         features = parse(serialized)
         return features, features.pop(label_key)
 
-    return records.map(features_and_label,
+    # Nothing here needs AutoGraph; left on, it would convert TFT's layer code per trace.
+    return records.map(tf.autograph.experimental.do_not_convert(features_and_label),
                        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def _serving_fn(model: tf.keras.Model, transform_output: tft.TFTransformOutput,
                 raw_label_key: str, feature_keys: Sequence[str]):
     model.tft_layer = transform_output.transform_features_layer()
+    spec = transform_output.raw_feature_spec()
+    spec.pop(raw_label_key, None)
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")],
+                 autograph=False)
     def serve(serialized_examples):
-        spec = transform_output.raw_feature_spec()
-        spec.pop(raw_label_key, None)
         transformed = model.tft_layer(tf.io.parse_example(serialized_examples, spec))
         return {"outputs": model({k: transformed[k] for k in feature_keys})}
 
@@ -65,11 +67,12 @@ def _serving_fn(model: tf.keras.Model, transform_output: tft.TFTransformOutput,
 
 def _transform_fn(model: tf.keras.Model, transform_output: tft.TFTransformOutput):
     model.tft_layer_eval = transform_output.transform_features_layer()
+    spec = transform_output.raw_feature_spec()
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")],
+                 autograph=False)
     def transform(serialized_examples):
-        raw = tf.io.parse_example(serialized_examples, transform_output.raw_feature_spec())
-        return model.tft_layer_eval(raw)
+        return model.tft_layer_eval(tf.io.parse_example(serialized_examples, spec))
 
     return transform
 
