@@ -83,6 +83,7 @@ class PipelineRun:
     rows: int | None  # ExampleGen rows, train + eval
     eval_rows: int | None  # of which in the eval split (what Evaluator reads)
     rerun: ChildRun | None = None  # the same command again: every component cached
+    transform_rows: int | None = None  # what Transform read: the train split if not materialized
 
 
 # -- child processes ---------------------------------------------------------------------
@@ -136,9 +137,11 @@ def checked_child(command: Sequence[str], log_path: Path, cwd: Path, what: str) 
 
 # -- ML Metadata -------------------------------------------------------------------------
 
-def read_metadata(root: Path) -> tuple[str, dict[str, float], int | None, int | None]:
-    """The run's status, each component's duration_seconds, and ExampleGen's row counts
-    (train + eval, and eval alone)."""
+def read_metadata(root: Path
+                  ) -> tuple[str, dict[str, float], int | None, int | None, int | None]:
+    """The run's status, each component's duration_seconds, ExampleGen's row counts
+    (train + eval, and eval alone), and the rows Transform read (all of them if it
+    wrote transformed examples, else the train split it analyzed)."""
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     from pipeline.metadata import SqliteConfig
@@ -161,7 +164,11 @@ def read_metadata(root: Path) -> tuple[str, dict[str, float], int | None, int | 
         train, eval_ = artifact.get("num_rows_train"), artifact.get("num_rows_eval")
         if train is not None and eval_ is not None:
             rows, eval_rows = int(train) + int(eval_), int(eval_)
-    return runs[0].status, durations, rows, eval_rows
+    transforms = [e.id for e in executions if e.type_name == "Transform"]
+    materialized = any(e.type == pb.Event.OUTPUT and e.path.steps[0].key == "transformed_examples"
+                       for e in store.events(transforms))
+    transform_rows = rows if materialized or rows is None else rows - (eval_rows or 0)
+    return runs[0].status, durations, rows, eval_rows, transform_rows
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -185,13 +192,13 @@ def measure_pipeline(name: str, work: Path, repeat: int, taxi_csv: Path | None) 
     root = work / f"{name}-{repeat}"  # fresh: a cold run every time
     log = work / f"{name}-{repeat}.log"
     child = checked_child(pipeline_command(name, root, taxi_csv), log, work, f"mlpipe run {name}")
-    status, components, rows, eval_rows = read_metadata(root)
+    status, components, rows, eval_rows, transform_rows = read_metadata(root)
     if status != "COMPLETE":
         raise BenchmarkError(f"mlpipe run {name}: run status {status}\n"
                              f"--- last lines of {log} ---\n{log_tail(log)}")
     rerun = checked_child(pipeline_command(name, root, taxi_csv), work / f"{name}-{repeat}-rerun.log",
                           work, f"mlpipe run {name} (rerun)")
-    return PipelineRun(name, child, status, components, rows, eval_rows, rerun)
+    return PipelineRun(name, child, status, components, rows, eval_rows, rerun, transform_rows)
 
 
 def print_child(label: str, repeat: int, child: ChildRun, extra: str = "") -> None:
@@ -269,6 +276,14 @@ def component_table(runs: dict[str, list[PipelineRun]]) -> str:
     return table(["component (median s)"] + names, rows)
 
 
+def _rows_read(run: PipelineRun, component: str) -> tuple[int, str]:
+    if component == "Evaluator":
+        return run.eval_rows, "eval split only"
+    if component == "Transform" and run.transform_rows not in (None, run.rows):
+        return run.transform_rows, "train split only (not materialized)"
+    return run.rows, "train + eval"
+
+
 def rows_table(runs: dict[str, list[PipelineRun]]) -> str:
     rows = []
     for name, results in runs.items():
@@ -276,12 +291,12 @@ def rows_table(runs: dict[str, list[PipelineRun]]) -> str:
         if not known:
             continue
         for component in ROW_COMPONENTS:
-            count = known[0].eval_rows if component == "Evaluator" else known[0].rows
+            count, note = _rows_read(known[0], component)
             seconds = [r.components[component] for r in results if component in r.components]
             if seconds:
                 secs = median(seconds)
                 rate = f"{count / secs:,.0f}" if secs > 0 else "-"
-                notes = ["eval split only"] if component == "Evaluator" else ["train + eval"]
+                notes = [note]
                 if count < FIXED_COST_ROWS:
                     notes.append("fixed costs dominate")
                 note = "; ".join(notes)

@@ -70,13 +70,13 @@ def measure_mlpipe(name: str, csv: Path | None, work: Path, repeat: int) -> Pipe
     command += ["--data", str(csv)] if csv else []
     log = work / f"{name}-{repeat}.log"
     child = checked_child(command, log, work, f"mlpipe run ({name})")
-    status, components, rows, eval_rows = read_metadata(root)
+    status, components, rows, eval_rows, transform_rows = read_metadata(root)
     if status != "COMPLETE":
         raise BenchmarkError(f"mlpipe run ({name}): run status {status}; see {log}")
     rerun = checked_child(command, work / f"{name}-{repeat}-rerun.log", work,
                           f"mlpipe run ({name}, rerun)")
     shutil.rmtree(root, ignore_errors=True)
-    return PipelineRun(name, child, status, components, rows, eval_rows, rerun)
+    return PipelineRun(name, child, status, components, rows, eval_rows, rerun, transform_rows)
 
 
 def measure_tfx(python: str, name: str, csv: Path | None, work: Path, repeat: int) -> ChildRun:

@@ -7,6 +7,7 @@ import json
 import tensorflow_model_analysis as tfma
 
 from components.common import model_analysis
+from components.common.autograph import exempt_libraries
 from components.decay_validator.component import (DecayValidatorInputs, DecayValidatorOutputs,
                                                   DecayValidatorParams)
 from pipeline import fs
@@ -27,6 +28,7 @@ def _eval_config(params: DecayValidatorParams) -> tfma.EvalConfig:
 def _evaluate(inputs: DecayValidatorInputs, params: DecayValidatorParams, output_uri: str,
               context: ExecutionContext) -> dict[str, float]:
     """The serving model's overall metrics on the new span."""
+    exempt_libraries()  # TFMA updates Keras metrics batch by batch
     config = _eval_config(params)
     model = tfma.default_eval_shared_model(inputs.serving_model.serving_model_uri,
                                            eval_config=config, model_name=SERVING)

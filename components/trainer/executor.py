@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from components.common import splits
 from components.common.module_file import file_sha256, load_function
-from components.trainer.autograph import exempt_libraries
+from components.common.autograph import exempt_libraries
 from components.trainer.component import TrainerInputs, TrainerOutputs, TrainerParams
 from components.trainer.fn_args import FnArgs
 from pipeline import fs

@@ -7,7 +7,9 @@ on two cores). Keras 2's own code never relied on AutoGraph (it used to live in
 the `keras` package, which was exempt), so exempting it is safe. Likewise TFT's
 transform layer and the tfx-bsl schema code it calls, which a run_fn's
 tf.functions reach through `tft_layer`: TFT traces its own functions with
-`autograph=False`. User code in module files is still converted.
+`autograph=False`. User code in module files is still converted. TFMA updates
+Keras metrics batch by batch, eagerly, through AutoGraph: the Evaluator run alone
+(a Kubeflow task) spends 5 s less on 200k rows with tf_keras exempt.
 """
 from __future__ import annotations
 
