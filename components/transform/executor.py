@@ -1,4 +1,5 @@
-"""Transform executor: transform graph + transformed examples of every split."""
+"""Transform executor: the transform graph and, with materialize=True, the transformed
+examples of every split."""
 from __future__ import annotations
 
 import apache_beam as beam
