@@ -38,7 +38,8 @@ def make_dataset(files: Sequence[str], transform_output: tft.TFTransformOutput, 
         spec = transform_output.transformed_feature_spec().copy()
         parse = lambda serialized: tf.io.parse_example(serialized, spec)  # noqa: E731
     else:
-        spec, tft_layer = transform_output.raw_feature_spec(), transform_output.transform_features_layer()
+        spec = transform_output.raw_feature_spec()
+        tft_layer = transform_output.transform_features_layer()
         parse = lambda serialized: tft_layer(tf.io.parse_example(serialized, spec))  # noqa: E731
 
     def features_and_label(serialized):
