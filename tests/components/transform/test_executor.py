@@ -71,3 +71,74 @@ def test_not_materialized_writes_the_graph_and_no_examples(penguin_artifacts, tm
     assert "mass_centered" in output.transformed_feature_spec()
     assert "body_mass_g" in output.raw_feature_spec()  # the serving signature parses raw examples
     assert not glob.glob(f"{tmp_path}/**/transformed_examples-*", recursive=True)
+
+
+TWO_PHASE_MODULE = textwrap.dedent('''
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    def preprocessing_fn(inputs):
+        mass = inputs["body_mass_g"]
+        values = tf.cast(mass.values, tf.float32)
+        dense = tf.sparse.to_dense(tf.SparseTensor(mass.indices, values, mass.dense_shape),
+                                   default_value=0.0)
+        centered = tf.reshape(dense, [-1]) - tft.mean(values, name="mass_mean")
+        return {"mass_z": tft.scale_to_z_score(centered, name="mass_z")}  # needs the mean first
+''')
+
+
+def _pipeline_protos(monkeypatch) -> list:
+    """Records the runner API proto of every Beam pipeline run from now on."""
+    import apache_beam as beam
+    protos, run = [], beam.Pipeline.run
+
+    def recording_run(pipeline, *args, **kwargs):
+        protos.append(pipeline.to_runner_api())
+        return run(pipeline, *args, **kwargs)
+    monkeypatch.setattr(beam.Pipeline, "run", recording_run)
+    return protos
+
+
+def _upstream_until_shuffle(proto, leaf_name: str) -> set[str]:
+    """The PCollections feeding the named leaf transform's main input, back to the nearest
+    GroupByKey: what the runner fuses with it rather than holds in memory for it."""
+    transforms = proto.components.transforms.values()
+    leaves = [t for t in transforms if not t.subtransforms]
+    producer = {pc: t for t in leaves for pc in t.outputs.values()}
+    pending = [pc for tag, pc in next(t for t in leaves if t.unique_name == leaf_name)
+               .inputs.items() if "side_input" not in tag]
+    seen = set()
+    while pending:
+        pcollection = pending.pop()
+        seen.add(pcollection)
+        maker = producer.get(pcollection)
+        if maker is not None and maker.spec.urn != "beam:transform:group_by_key:v1":
+            pending += [pc for tag, pc in maker.inputs.items() if "side_input" not in tag]
+    return seen
+
+
+def test_no_phase_reuses_the_decoded_split(penguin_artifacts, tmp_path, monkeypatch):
+    """A two-phase analysis, then the transformed splits, each from its own read: a shared
+    decoded PCollection would be held whole in memory until its last consumer ran."""
+    protos = _pipeline_protos(monkeypatch)
+    module = tmp_path / "module.py"
+    module.write_text(TWO_PHASE_MODULE)
+    graph = TransformGraph(uri=out_dir(tmp_path, "graph"))
+    transformed = Examples(uri=out_dir(tmp_path, "transformed"))
+    execute(TransformInputs(penguin_artifacts["examples"], penguin_artifacts["schema"]),
+            TransformOutputs(graph, transformed), TransformParams(str(module)),
+            context(tmp_path, "Transform"))
+    consumers = {name: _upstream_until_shuffle(protos[-1], name) for name in (
+        "Analyze/ApplySavedModel[Phase0]/ApplySavedModel",
+        "Analyze/ApplySavedModel[Phase1]/ApplySavedModel",
+        "Transform[train]/Transform", "Transform[eval]/Transform")}
+    for name, pcollections in consumers.items():
+        shared = [other for other, theirs in consumers.items()
+                  if other != name and pcollections & theirs]
+        assert not shared, f"{name} shares an input with {shared}"
+    z = []
+    for record in tf.data.TFRecordDataset(glob.glob(f"{transformed.uri}/Split-train/*.gz"),
+                                          compression_type="GZIP"):
+        z.extend(tf.train.Example.FromString(record.numpy()).features.feature["mass_z"]
+                 .float_list.value)
+    assert abs(np.mean(z)) < 1e-3 and abs(np.std(z) - 1) < 1e-2
