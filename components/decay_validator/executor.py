@@ -32,9 +32,9 @@ def _evaluate(inputs: DecayValidatorInputs, params: DecayValidatorParams, output
     config = _eval_config(params)
     model = tfma.default_eval_shared_model(inputs.serving_model.serving_model_uri,
                                            eval_config=config, model_name=SERVING)
-    source = model_analysis.example_source(inputs.examples.uri, params.split_names)
+    read = model_analysis.read_examples(inputs.examples.uri, params.split_names)
     with context.beam_pipeline() as pipeline:
-        _ = (pipeline | "Read" >> source.BeamSource()
+        _ = (pipeline | "Read" >> read
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
                  eval_shared_model=model, eval_config=config, output_path=output_uri))
     return model_analysis.slice_metrics(output_uri, SERVING).get("Overall", {})

@@ -147,9 +147,9 @@ def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: Evaluato
             context: ExecutionContext) -> ExecutorOutcome:
     exempt_libraries()  # TFMA updates Keras metrics batch by batch: 5 s at 200k rows
     config = build_eval_config(params, inputs.baseline_model is not None)
-    source = model_analysis.example_source(inputs.examples.uri, (params.eval_split,))
+    read = model_analysis.read_examples(inputs.examples.uri, (params.eval_split,))
     with context.beam_pipeline() as pipeline:
-        _ = (pipeline | "Read" >> source.BeamSource()
+        _ = (pipeline | "Read" >> read
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
                  eval_shared_model=_shared_models(inputs, config), eval_config=config,
                  output_path=outputs.evaluation.uri))
