@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import tensorflow_data_validation as tfdv
-from tfx_bsl.public import tfxio
 
 from components.common import splits
+from components.common.example_files import ExampleDecoder, read_examples
 from components.statistics_gen.component import (StatisticsGenInputs, StatisticsGenOutputs,
                                                  StatisticsGenParams)
 from pipeline import fs
@@ -19,10 +19,10 @@ def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
         for split in split_names:
             splits.record_files(inputs.examples.uri, split)  # fail early, with the path
             fs.makedirs(splits.split_dir(outputs.statistics.uri, split))
-            source = tfxio.TFExampleRecord(
-                file_pattern=splits.record_pattern(inputs.examples.uri, split))
+            read = read_examples(splits.record_pattern(inputs.examples.uri, split),
+                                 ExampleDecoder())
             _ = (pipeline
-                 | f"Read[{split}]" >> source.BeamSource()
+                 | f"Read[{split}]" >> read
                  | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)
                  | f"Write[{split}]" >> tfdv.WriteStatisticsToBinaryFile(
                      outputs.statistics.statistics_file(split)))

@@ -8,9 +8,9 @@ from typing import Mapping
 
 import tensorflow_data_validation as tfdv
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
-from tfx_bsl.public import tfxio
 
 from components.common import data_comparison
+from components.common.example_files import ExampleDecoder, read_examples
 from components.common.data_comparison import Comparison
 from pipeline.dsl.context import ExecutionContext
 from pipeline.skew.serving_data import SERVING_ENVIRONMENT
@@ -46,9 +46,9 @@ def serving_schema(schema: schema_pb2.Schema, label_names: tuple[str, ...]) -> s
 def compute(record_files: list[str], output_file: str, context: ExecutionContext
             ) -> statistics_pb2.DatasetFeatureStatisticsList:
     """TFDV statistics of serialized tf.Examples (gzipped files by their .gz name)."""
-    source = tfxio.TFExampleRecord(file_pattern=record_files)
+    read = read_examples(record_files, ExampleDecoder())
     with context.beam_pipeline() as pipeline:
-        _ = (pipeline | "Read" >> source.BeamSource()
+        _ = (pipeline | "Read" >> read
              | "Statistics" >> tfdv.GenerateStatistics(tfdv.StatsOptions())
              | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_file))
     return tfdv.load_stats_binary(output_file)
