@@ -14,17 +14,22 @@ from components.common import splits
 from components.common.module_file import file_sha256, load_function
 from components.transform.component import (TRANSFORMED_PREFIX, TransformInputs,
                                              TransformOutputs, TransformParams)
+from components.transform.example_reader import ExampleReader
 from pipeline import fs
 from pipeline.dsl import ComponentError, ExecutionContext, ExecutorOutcome
 
 
 def _read(pipeline: beam.Pipeline, examples_uri: str, split: str, schema,
           label: str | None = None):
+    """(record batches, their TensorAdapterConfig): the dataset TFT takes."""
     splits.record_files(examples_uri, split)
-    source = tfxio.TFExampleRecord(file_pattern=splits.record_pattern(examples_uri, split),
-                                   schema=schema)
-    return (pipeline | (label or f"Read[{split}]") >> source.BeamSource(),
-            source.TensorAdapterConfig())
+    pattern = splits.record_pattern(examples_uri, split)
+    label = label or f"Read[{split}]"
+    reader = ExampleReader.for_schema(schema)
+    if reader is not None:
+        return pipeline | label >> reader.read(pattern), reader.tensor_adapter_config()
+    source = tfxio.TFExampleRecord(file_pattern=pattern, schema=schema)
+    return pipeline | label >> source.BeamSource(), source.TensorAdapterConfig()
 
 
 def _write_transformed(transformed, output_uri: str, split: str) -> None:

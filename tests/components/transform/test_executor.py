@@ -100,8 +100,9 @@ def _pipeline_protos(monkeypatch) -> list:
 
 
 def _upstream_until_shuffle(proto, leaf_name: str) -> set[str]:
-    """The PCollections feeding the named leaf transform's main input, back to the nearest
-    GroupByKey: what the runner fuses with it rather than holds in memory for it."""
+    """The PCollections feeding the named leaf transform's main input, back to (not
+    including) the nearest GroupByKey's output: what the runner fuses with it rather than
+    holds in memory for it."""
     transforms = proto.components.transforms.values()
     leaves = [t for t in transforms if not t.subtransforms]
     producer = {pc: t for t in leaves for pc in t.outputs.values()}
@@ -110,10 +111,11 @@ def _upstream_until_shuffle(proto, leaf_name: str) -> set[str]:
     seen = set()
     while pending:
         pcollection = pending.pop()
-        seen.add(pcollection)
         maker = producer.get(pcollection)
-        if maker is not None and maker.spec.urn != "beam:transform:group_by_key:v1":
-            pending += [pc for tag, pc in maker.inputs.items() if "side_input" not in tag]
+        if maker is None or maker.spec.urn == "beam:transform:group_by_key:v1":
+            continue
+        seen.add(pcollection)
+        pending += [pc for tag, pc in maker.inputs.items() if "side_input" not in tag]
     return seen
 
 
@@ -142,3 +144,32 @@ def test_no_phase_reuses_the_decoded_split(penguin_artifacts, tmp_path, monkeypa
         z.extend(tf.train.Example.FromString(record.numpy()).features.feature["mass_z"]
                  .float_list.value)
     assert abs(np.mean(z)) < 1e-3 and abs(np.std(z) - 1) < 1e-2
+
+
+def _transformed_eval_rows(graph_uri: str, examples: Examples) -> dict[str, np.ndarray]:
+    output = tft.TFTransformOutput(graph_uri)
+    records = [r.numpy() for r in tf.data.TFRecordDataset(
+        glob.glob(f"{examples.uri}/Split-eval/*.gz"), compression_type="GZIP")]
+    raw = tf.io.parse_example(tf.constant(records), output.raw_feature_spec())
+    return {name: t.numpy() for name, t in output.transform_features_layer()(raw).items()}
+
+
+def test_tfexamplerecord_reading_gives_the_same_transform(penguin_artifacts, tmp_path,
+                                                          monkeypatch):
+    """The penguin preprocessing_fn (two phases) analyzed from both readers."""
+    from components.transform.example_reader import ExampleReader
+    from pipeline.examples.penguin.pipeline import PREPROCESSING_FILE
+
+    graphs = []
+    for name in ("tf_parse", "tfexamplerecord"):
+        if name == "tfexamplerecord":
+            monkeypatch.setattr(ExampleReader, "for_schema", classmethod(lambda cls, s: None))
+        graphs.append(TransformGraph(uri=out_dir(tmp_path, name)))
+        execute(TransformInputs(penguin_artifacts["examples"], penguin_artifacts["schema"]),
+                TransformOutputs(graphs[-1], None),
+                TransformParams(PREPROCESSING_FILE, materialize=False),
+                context(tmp_path, f"Transform-{name}"))
+    ours, theirs = (_transformed_eval_rows(g.uri, penguin_artifacts["examples"]) for g in graphs)
+    assert sorted(ours) == sorted(theirs) and "body_mass_g_xf" in ours
+    for name in ours:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=0, atol=1e-6, err_msg=name)
