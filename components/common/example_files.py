@@ -21,6 +21,7 @@ import tensorflow as tf
 from apache_beam.io import iobase
 from apache_beam.io.range_trackers import OffsetRangeTracker
 from tfx_bsl.coders import example_coder
+from tfx_bsl.tfxio import record_based_tfxio
 
 from pipeline import fs
 
@@ -38,25 +39,39 @@ DecoderFactory = Callable[[], Callable[[tf.Tensor], pa.RecordBatch]]
 
 class ExampleDecoder:
     """tfx-bsl's decoder, the one TFExampleRecord uses: with a schema, its columns and
-    types; without, types inferred per batch. A missing feature is a null."""
+    types; without, types inferred per batch. A missing feature is a null. With
+    `raw_record_column`, the serialized records too, in a column of that name (as
+    TFExampleRecord(raw_record_column_name=...) adds them)."""
 
-    def __init__(self, serialized_schema: bytes | None = None) -> None:
+    def __init__(self, serialized_schema: bytes | None = None,
+                 raw_record_column: str | None = None) -> None:
         self._serialized_schema = serialized_schema
+        self._raw_record_column = raw_record_column
 
     def __call__(self) -> Callable[[tf.Tensor], pa.RecordBatch]:
         decoder = (example_coder.ExamplesToRecordBatchDecoder(self._serialized_schema)
                    if self._serialized_schema else example_coder.ExamplesToRecordBatchDecoder())
-        return lambda records: decoder.DecodeBatch(records.numpy().tolist())
+        column = self._raw_record_column
+
+        def decode(records: tf.Tensor) -> pa.RecordBatch:
+            serialized = records.numpy().tolist()
+            batch = decoder.DecodeBatch(serialized)
+            if column is None:
+                return batch
+            return record_based_tfxio.AppendRawRecordColumn(batch, column, serialized)
+        return decode
 
 
-def read_examples(file_pattern: str | list[str], decoder: DecoderFactory) -> beam.PTransform:
-    """A PTransform from a pipeline to the record batches of the matching files (a list
-    of patterns reads them all). It splits by file: a worker reads a file whole."""
+def read_examples(file_pattern: str | list[str], decoder: DecoderFactory,
+                  max_batch_rows: int = MAX_BATCH_ROWS) -> beam.PTransform:
+    """A PTransform from a pipeline to the record batches, of at most `max_batch_rows`
+    rows, of the matching files (a list of patterns reads them all). It splits by file:
+    a worker reads a file whole."""
     patterns = [file_pattern] if isinstance(file_pattern, str) else file_pattern
     files = sorted({path for pattern in patterns for path in fs.glob(pattern)})
     if not files:
         raise FileNotFoundError(f"no TFRecord files match {', '.join(patterns)}")
-    return beam.io.Read(_ExampleFilesSource(files, decoder))
+    return beam.io.Read(_ExampleFilesSource(files, decoder, max_batch_rows))
 
 
 class _ExampleFilesSource(iobase.BoundedSource):
@@ -64,9 +79,10 @@ class _ExampleFilesSource(iobase.BoundedSource):
     read back to its root, and copies that shared a shuffle's output would be fused as
     siblings, so the DirectRunner would hold a copy's batches until a later phase ran."""
 
-    def __init__(self, files: list[str], decoder: DecoderFactory) -> None:
+    def __init__(self, files: list[str], decoder: DecoderFactory, max_batch_rows: int) -> None:
         self._files = files
         self._decoder = decoder
+        self._max_batch_rows = max_batch_rows
 
     def estimate_size(self) -> int:
         return sum(fs.size(path) for path in self._files)
@@ -74,7 +90,8 @@ class _ExampleFilesSource(iobase.BoundedSource):
     def split(self, desired_bundle_size: int, start_position=None,
               stop_position=None) -> Iterator[iobase.SourceBundle]:
         for path in self._files:
-            yield iobase.SourceBundle(1.0, _ExampleFilesSource([path], self._decoder), None, None)
+            yield iobase.SourceBundle(
+                1.0, _ExampleFilesSource([path], self._decoder, self._max_batch_rows), None, None)
 
     def get_range_tracker(self, start_position: int | None,
                           stop_position: int | None) -> OffsetRangeTracker:
@@ -85,22 +102,23 @@ class _ExampleFilesSource(iobase.BoundedSource):
         decode = self._decoder()
         index = range_tracker.start_position()
         while range_tracker.try_claim(index):
-            for records in serialized_batches(self._files[index]):
+            for records in serialized_batches(self._files[index], self._max_batch_rows):
                 yield decode(records)
             index += 1
 
 
-def serialized_batches(path: str) -> Iterator[tf.Tensor]:
+def serialized_batches(path: str, max_rows: int = MAX_BATCH_ROWS) -> Iterator[tf.Tensor]:
     """The file's serialized records (gzipped if its name ends in .gz) in batches of at
-    most MAX_BATCH_ROWS rows, cut once they pass MAX_BATCH_BYTES."""
+    most `max_rows` rows, cut once they pass MAX_BATCH_BYTES."""
     compression = "GZIP" if path.endswith(".gz") else ""
-    chunks = tf.data.TFRecordDataset(path, compression_type=compression).batch(_READ_CHUNK_ROWS)
+    chunk_rows = min(_READ_CHUNK_ROWS, max_rows)
+    chunks = tf.data.TFRecordDataset(path, compression_type=compression).batch(chunk_rows)
     pending, rows, size = [], 0, 0
     for chunk in chunks:
         pending.append(chunk)
         rows += int(chunk.shape[0])
         size += int(tf.reduce_sum(tf.strings.length(chunk)))
-        if rows + _READ_CHUNK_ROWS > MAX_BATCH_ROWS or size >= MAX_BATCH_BYTES:
+        if rows + chunk_rows > max_rows or size >= MAX_BATCH_BYTES:
             yield tf.concat(pending, axis=0)
             pending, rows, size = [], 0, 0
     if pending:

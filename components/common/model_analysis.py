@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import apache_beam as beam
 import tensorflow_model_analysis as tfma
-from tfx_bsl.public import tfxio
 
-from components.common import splits
+from components.common import example_files, splits
 from components.common.model_loading import (MODEL_TYPE, PREPROCESSING_FUNCTION_NAMES,
                                              SIGNATURE_NAME)
 
@@ -29,22 +28,17 @@ def model_spec(name: str, label_key: str, is_baseline: bool = False,
                           preprocessing_function_names=list(preprocessing_function_names))
 
 
-def _example_source(examples_uri: str, split_names: tuple[str, ...]) -> tfxio.TFExampleRecord:
-    """The serialized tf.Examples of the given splits, as TFMA reads them; raises
-    FileNotFoundError naming the folder of a split without files."""
+def read_examples(examples_uri: str, split_names: tuple[str, ...]) -> beam.PTransform:
+    """Reads the splits as TFMA takes them: record batches of ANALYSIS_BATCH_SIZE rows
+    with the serialized examples in tfma.ARROW_INPUT_COLUMN. Raises FileNotFoundError
+    naming the folder of a split without files."""
     patterns = []
     for split in split_names:
         splits.record_files(examples_uri, split)
         patterns.append(splits.record_pattern(examples_uri, split))
-    return tfxio.TFExampleRecord(file_pattern=patterns,
-                                 raw_record_column_name=tfma.ARROW_INPUT_COLUMN)
-
-
-def read_examples(examples_uri: str, split_names: tuple[str, ...]) -> beam.PTransform:
-    """Reads the splits as TFMA takes them: record batches of ANALYSIS_BATCH_SIZE rows
-    with the serialized examples in tfma.ARROW_INPUT_COLUMN."""
-    source = _example_source(examples_uri, split_names)
-    return source.BeamSource(batch_size=ANALYSIS_BATCH_SIZE)
+    return example_files.read_examples(
+        patterns, example_files.ExampleDecoder(raw_record_column=tfma.ARROW_INPUT_COLUMN),
+        max_batch_rows=ANALYSIS_BATCH_SIZE)
 
 
 def slice_name(slice_key) -> str:

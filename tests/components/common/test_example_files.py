@@ -59,3 +59,15 @@ def test_batches_hold_at_most_max_batch_rows_and_files_are_not_mixed(two_files, 
 def test_no_file_names_the_pattern(tmp_path):
     with pytest.raises(FileNotFoundError, match="no TFRecord files match .*nothing-here"):
         read_examples(str(tmp_path / "nothing-here" / "*.gz"), ExampleDecoder())
+
+
+def test_raw_records_column_equals_tfexamplerecords(two_files, tmp_path):
+    """What TFMA reads: the decoded features and the serialized examples, in small batches."""
+    pattern = str(two_files / "*.gz")
+    decoder = ExampleDecoder(raw_record_column="__raw_record__")
+    ours = _table(read_examples(pattern, decoder, max_batch_rows=1000), tmp_path / "ours")
+    theirs = _table(tfxio.TFExampleRecord(file_pattern=pattern,
+                                          raw_record_column_name="__raw_record__").BeamSource(),
+                    tmp_path / "theirs")
+    assert ours.column_names[-1] == "__raw_record__"
+    assert ours.equals(theirs)
