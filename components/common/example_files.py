@@ -40,25 +40,33 @@ DecoderFactory = Callable[[], Callable[[tf.Tensor], pa.RecordBatch]]
 class ExampleDecoder:
     """tfx-bsl's decoder, the one TFExampleRecord uses: with a schema, its columns and
     types; without, types inferred per batch. A missing feature is a null. With
-    `raw_record_column`, the serialized records too, in a column of that name (as
-    TFExampleRecord(raw_record_column_name=...) adds them)."""
+    `columns`, only those columns are kept. With `raw_record_column`, the serialized
+    records too, in a column of that name (as TFExampleRecord(raw_record_column_name=...)
+    adds them)."""
 
     def __init__(self, serialized_schema: bytes | None = None,
-                 raw_record_column: str | None = None) -> None:
+                 raw_record_column: str | None = None,
+                 columns: tuple[str, ...] | None = None) -> None:
         self._serialized_schema = serialized_schema
         self._raw_record_column = raw_record_column
+        self._columns = columns
 
     def __call__(self) -> Callable[[tf.Tensor], pa.RecordBatch]:
         decoder = (example_coder.ExamplesToRecordBatchDecoder(self._serialized_schema)
                    if self._serialized_schema else example_coder.ExamplesToRecordBatchDecoder())
-        column = self._raw_record_column
+        raw_column, columns = self._raw_record_column, self._columns
 
         def decode(records: tf.Tensor) -> pa.RecordBatch:
             serialized = records.numpy().tolist()
             batch = decoder.DecodeBatch(serialized)
-            if column is None:
+            if columns is None and raw_column is None:
                 return batch
-            return record_based_tfxio.AppendRawRecordColumn(batch, column, serialized)
+            names = [n for n in batch.schema.names if columns is None or n in columns]
+            arrays = [batch.column(batch.schema.get_field_index(n)) for n in names]
+            if raw_column is not None:  # also when no column is kept: it sets the row count
+                names.append(raw_column)
+                arrays.append(record_based_tfxio.CreateRawRecordColumn(serialized))
+            return pa.RecordBatch.from_arrays(arrays, names)
         return decode
 
 

@@ -31,16 +31,19 @@ def model_spec(name: str, label_key: str, is_baseline: bool = False,
                           preprocessing_function_names=list(preprocessing_function_names))
 
 
-def read_examples(examples_uri: str, split_names: tuple[str, ...]) -> beam.PTransform:
+def read_examples(examples_uri: str, split_names: tuple[str, ...],
+                  columns: tuple[str, ...] | None = None) -> beam.PTransform:
     """Reads the splits as TFMA takes them: record batches of ANALYSIS_BATCH_SIZE rows
-    with the serialized examples in tfma.ARROW_INPUT_COLUMN. Raises FileNotFoundError
-    naming the folder of a split without files."""
+    of the features in `columns` (None: all; see tfma_columns.feature_columns), with the
+    serialized examples in tfma.ARROW_INPUT_COLUMN. Raises FileNotFoundError naming the
+    folder of a split without files."""
     patterns = []
     for split in split_names:
         splits.record_files(examples_uri, split)
         patterns.append(splits.record_pattern(examples_uri, split))
     return example_files.read_examples(
-        patterns, example_files.ExampleDecoder(raw_record_column=tfma.ARROW_INPUT_COLUMN),
+        patterns, example_files.ExampleDecoder(raw_record_column=tfma.ARROW_INPUT_COLUMN,
+                                               columns=columns),
         max_batch_rows=ANALYSIS_BATCH_SIZE)
 
 

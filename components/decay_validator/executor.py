@@ -6,7 +6,7 @@ import json
 
 import tensorflow_model_analysis as tfma
 
-from components.common import model_analysis
+from components.common import model_analysis, tfma_columns
 from components.common.autograph import exempt_libraries
 from components.decay_validator.component import (DecayValidatorInputs, DecayValidatorOutputs,
                                                   DecayValidatorParams)
@@ -32,7 +32,9 @@ def _evaluate(inputs: DecayValidatorInputs, params: DecayValidatorParams, output
     config = _eval_config(params)
     model = tfma.default_eval_shared_model(inputs.serving_model.serving_model_uri,
                                            eval_config=config, model_name=SERVING)
-    read = model_analysis.read_examples(inputs.examples.uri, params.split_names)
+    columns = tfma_columns.feature_columns(
+        config, {SERVING: inputs.serving_model.serving_model_uri})
+    read = model_analysis.read_examples(inputs.examples.uri, params.split_names, columns)
     with context.beam_pipeline() as pipeline:
         _ = (pipeline | "Read" >> read
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(

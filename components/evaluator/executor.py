@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tensorflow_model_analysis as tfma
 
-from components.common import model_analysis
+from components.common import model_analysis, tfma_columns
 from components.common.autograph import exempt_libraries
 from components.evaluator import serving_limits
 from components.evaluator.component import (EvaluatorInputs, EvaluatorOutputs, EvaluatorParams,
@@ -60,14 +60,18 @@ def build_eval_config(params: EvaluatorParams, with_baseline: bool) -> tfma.Eval
                            slicing_specs=slicing)
 
 
-def _shared_models(inputs: EvaluatorInputs, config: tfma.EvalConfig) -> list:
-    models = [tfma.default_eval_shared_model(inputs.model.serving_model_uri,
-                                             eval_config=config, model_name=CANDIDATE)]
+def _model_dirs(inputs: EvaluatorInputs) -> dict[str, str]:
+    """Each model spec's name -> the SavedModel folder evaluated under it."""
+    dirs = {CANDIDATE: inputs.model.serving_model_uri}
     if inputs.baseline_model is not None:
-        models.append(tfma.default_eval_shared_model(
-            inputs.baseline_model.serving_model_uri, eval_config=config,
-            model_name=BASELINE))  # the EvalConfig's spec of this name says is_baseline
-    return models
+        dirs[BASELINE] = inputs.baseline_model.serving_model_uri
+    return dirs
+
+
+def _shared_models(model_dirs: dict[str, str], config: tfma.EvalConfig) -> list:
+    # The EvalConfig's spec of each name says whether it is the baseline.
+    return [tfma.default_eval_shared_model(model_dir, eval_config=config, model_name=name)
+            for name, model_dir in model_dirs.items()]
 
 
 def slice_metrics(output_uri: str) -> dict[str, dict[str, float]]:
@@ -147,11 +151,13 @@ def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: Evaluato
             context: ExecutionContext) -> ExecutorOutcome:
     exempt_libraries()  # TFMA updates Keras metrics batch by batch: 5 s at 200k rows
     config = build_eval_config(params, inputs.baseline_model is not None)
-    read = model_analysis.read_examples(inputs.examples.uri, (params.eval_split,))
+    models = _model_dirs(inputs)
+    read = model_analysis.read_examples(inputs.examples.uri, (params.eval_split,),
+                                        tfma_columns.feature_columns(config, models))
     with context.beam_pipeline() as pipeline:
         _ = (pipeline | "Read" >> read
              | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
-                 eval_shared_model=_shared_models(inputs, config), eval_config=config,
+                 eval_shared_model=_shared_models(models, config), eval_config=config,
                  output_path=outputs.evaluation.uri))
     metrics = slice_metrics(outputs.evaluation.uri)
     overall = metrics.get("Overall", {})
