@@ -71,3 +71,15 @@ def test_raw_records_column_equals_tfexamplerecords(two_files, tmp_path):
                     tmp_path / "theirs")
     assert ours.column_names[-1] == "__raw_record__"
     assert ours.equals(theirs)
+
+
+def test_only_the_columns_asked_for_then_the_raw_records(two_files, tmp_path):
+    decoder = ExampleDecoder(raw_record_column="__raw_record__", columns=("x", "s"))
+    table = _table(read_examples(str(two_files / "b.gz"), decoder), tmp_path)
+    assert sorted(table.column_names[:-1]) == ["s", "x"]
+    assert table.column_names[-1] == "__raw_record__" and table.num_rows == 10
+
+
+def test_with_no_column_kept_the_raw_records_still_give_the_rows(two_files, tmp_path):
+    decoder = ExampleDecoder(raw_record_column="__raw_record__", columns=("absent",))
+    assert batch_sizes(read_examples(str(two_files / "b.gz"), decoder), tmp_path) == [10]
