@@ -21,12 +21,19 @@ def is_remote(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
-def _gfile(path: str):
-    """tf.io.gfile, able to reach `path` (s3:// needs tensorflow-io registered)."""
+def prepare_tensorflow(path: str) -> None:
+    """Registers what TensorFlow's file APIs (tf.io.gfile, tf.data) need to open `path`
+    in this process: tensorflow-io's S3 filesystem for s3://. Beam workers in other
+    processes call it before they read."""
     if path.startswith("s3://"):
         from pipeline.s3 import use_s3
 
         use_s3()
+
+
+def _gfile(path: str):
+    """tf.io.gfile, able to reach `path`."""
+    prepare_tensorflow(path)
     import tensorflow as tf  # imported only when a URI is used: it costs seconds
 
     return tf.io.gfile

@@ -132,3 +132,23 @@ def test_empty_files_are_copied_and_moved(base):
     fs.move(fs.join(base, "copy"), fs.join(base, "moved"))
     assert fs.read_bytes(fs.join(base, "moved", "variables", "empty")) == b""
     assert sorted(fs.walk_files(fs.join(base, "moved"))) == sorted(fs.walk_files(source))
+
+
+def test_a_fresh_process_reads_s3_tfrecords_with_tf_data(s3_bucket, tmp_path):
+    """Beam workers in other processes read s3:// with tf.data: example_files registers
+    tensorflow-io's filesystem there first (fs.prepare_tensorflow)."""
+    import subprocess
+    import sys
+
+    from tests.support.numbered_examples import write_numbered_examples
+
+    write_numbered_examples(str(tmp_path / "data.gz"), 100)
+    uri = f"{s3_bucket}/{uuid.uuid4().hex}/data.gz"
+    fs.write_bytes(uri, (tmp_path / "data.gz").read_bytes())
+    code = ("import os, sys; from components.common.example_files import serialized_batches; "
+            f"print(sum(int(b.shape[0]) for b in serialized_batches({uri!r}))); "
+            "sys.stdout.flush(); os._exit(0)")  # tensorflow-io may abort at a normal exit
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "100"

@@ -118,6 +118,7 @@ class _ExampleFilesSource(iobase.BoundedSource):
 def serialized_batches(path: str, max_rows: int = MAX_BATCH_ROWS) -> Iterator[tf.Tensor]:
     """The file's serialized records (gzipped if its name ends in .gz) in batches of at
     most `max_rows` rows, cut once they pass MAX_BATCH_BYTES."""
+    fs.prepare_tensorflow(path)
     compression = "GZIP" if path.endswith(".gz") else ""
     chunk_rows = min(_READ_CHUNK_ROWS, max_rows)
     chunks = tf.data.TFRecordDataset(path, compression_type=compression).batch(chunk_rows)
