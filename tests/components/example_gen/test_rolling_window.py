@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.common import splits
+from components.common.scalar_examples import declared_kinds
 from components.example_gen.component import (ExampleGen, ExampleGenInputs, ExampleGenOutputs,
                                               ExampleGenParams)
 from components.example_gen.csv_reader import input_fingerprint
@@ -50,6 +51,16 @@ def test_train_holds_the_window_eval_and_newest_span_the_newest_span_only(tmp_pa
                           for s in (2, 3))
     assert window.get("num_rows_train") == alone.get("num_rows_train") + older
     assert alone.split_names == [splits.TRAIN, splits.EVAL] and alone.get("spans") is None
+
+
+def test_kinds_are_declared_only_when_every_span_of_the_window_agrees(tmp_path, pattern):
+    assert declared_kinds(_ingest(tmp_path / "agree", pattern, rolling_window=2)) is not None
+    mass = HEADER.index("body_mass_g")
+    rows = [row[:mass] + [row[mass] + ".5" if row[mass].isdigit() else row[mass]] + row[mass + 1:]
+            for row in ROWS[130:210]]
+    write_csv(tmp_path / "data" / "span-3" / "part.csv", HEADER, rows)  # floats, not ints
+    assert declared_kinds(_ingest(tmp_path / "differ", pattern, rolling_window=2)) is None
+    assert declared_kinds(_ingest(tmp_path / "alone", pattern, span=3)) is not None
 
 
 def test_a_change_to_an_older_span_in_the_window_is_a_new_cache_key(tmp_path, pattern):
