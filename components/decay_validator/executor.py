@@ -36,9 +36,7 @@ def _evaluate(inputs: DecayValidatorInputs, params: DecayValidatorParams, output
         config, {SERVING: inputs.serving_model.serving_model_uri})
     read = model_analysis.read_examples(inputs.examples.uri, params.split_names, columns)
     with context.beam_pipeline() as pipeline:
-        _ = (pipeline | "Read" >> read
-             | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
-                 eval_shared_model=model, eval_config=config, output_path=output_uri))
+        model_analysis.evaluate(pipeline, read, model, config, output_uri)
     return model_analysis.slice_metrics(output_uri, SERVING).get("Overall", {})
 
 

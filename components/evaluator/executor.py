@@ -155,10 +155,8 @@ def execute(inputs: EvaluatorInputs, outputs: EvaluatorOutputs, params: Evaluato
     read = model_analysis.read_examples(inputs.examples.uri, (params.eval_split,),
                                         tfma_columns.feature_columns(config, models))
     with context.beam_pipeline() as pipeline:
-        _ = (pipeline | "Read" >> read
-             | "Evaluate" >> tfma.ExtractEvaluateAndWriteResults(
-                 eval_shared_model=_shared_models(models, config), eval_config=config,
-                 output_path=outputs.evaluation.uri))
+        model_analysis.evaluate(pipeline, read, _shared_models(models, config), config,
+                                outputs.evaluation.uri)
     metrics = slice_metrics(outputs.evaluation.uri)
     overall = metrics.get("Overall", {})
     for name, value in overall.items():
