@@ -58,6 +58,12 @@ def encode_batch(batch: pa.RecordBatch) -> list[bytes]:
         pa.RecordBatch.from_arrays(columns, batch.schema.names))
 
 
+def encode(table: pa.Table) -> list[bytes]:
+    """Serialized tf.Examples, one per row, encoded in this thread."""
+    return [example for batch in table.to_batches(max_chunksize=_BATCH_ROWS)
+            for example in encode_batch(batch)]
+
+
 def eval_rows(keys: list[bytes], eval_fraction: float) -> list[bool]:
     """Deterministic split: the same key always lands in the same split."""
     threshold = round(eval_fraction * _BUCKETS)
