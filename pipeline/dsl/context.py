@@ -31,9 +31,9 @@ class ExecutionContext:
     will_write_external: Callable[[str], None] = lambda uri: None
 
     def beam_pipeline(self) -> "beam.Pipeline":
-        """A Beam pipeline with the pipeline's Beam options (DirectRunner by default)."""
-        import apache_beam as beam
-        from apache_beam.options.pipeline_options import PipelineOptions
+        """A Beam pipeline with the pipeline's Beam options (DirectRunner by default;
+        see in_process_beam for what changes when it runs in this process)."""
+        from pipeline.dsl.in_process_beam import beam_pipeline
 
         _fast_tfrecord_checksums()
         _batch_records_by_size()
@@ -42,7 +42,7 @@ class ExecutionContext:
         args = [a for a in args if a.split("=", 1)[0] not in given] + list(self.beam_args)
         if any(a.startswith("--runner=") and a != "--runner=DirectRunner" for a in args):
             args = [a for a in args if not a.startswith("--direct_")]
-        return beam.Pipeline(options=PipelineOptions(args))
+        return beam_pipeline(args)
 
 
 def _batch_records_by_size() -> None:
