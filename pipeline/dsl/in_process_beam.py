@@ -4,10 +4,10 @@ this process (`beam_pipeline`; the options' views are in `_InProcessOptions`).
 Beam serializes every DoFn, CombineFn and coder of a pipeline when it runs it (its
 runner API proto), and the worker deserializes them again. Beam's dill pickler
 compresses each one with bz2 at level 9, to keep Dataflow job graphs small; bz2 sets
-up its 900 kB block for every call, about 0.7 ms even for a 1 kB function. A default
-penguin run serializes about 1,900 functions and loads about 1,600: 2.1 s and 0.6 s of
-a 20 s run, measured. And every call resets dill's trace logger, which clears the cache
-of each of the process's ~300 loggers.
+up its 900 kB block for every call, about 0.7 ms for a few kB. A default penguin run
+serializes about 2,500 functions and coders and loads about 3,300: 1.7-2.1 s and
+0.5-0.6 s of a 17-20 s run, measured. And every call resets dill's trace logger, which
+clears the cache of each of the process's ~300 loggers.
 
 On the DirectRunner in this process (in_memory or multi_threading: the worker is this
 interpreter) nothing of that leaves the process. Inside `in_process_pickling()` Beam's
