@@ -12,9 +12,10 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from tensorflow_model_analysis.evaluators import metrics_plots_and_validations_evaluator
 
 from components.common import example_files, splits
-from pipeline.dsl import ComponentError
 from components.common.model_loading import (MODEL_TYPE, PREPROCESSING_FUNCTION_NAMES,
                                              SIGNATURE_NAME)
+from pipeline.dsl import ComponentError
+from pipeline.dsl.in_process_beam import runs_in_process
 
 # Rows per record batch fed to TFMA. TFMA splits each batch into per-example extracts
 # and holds them until they are combined, so memory grows with the batch while speed
@@ -84,10 +85,7 @@ def _check_threads(options: PipelineOptions) -> None:
 def one_worker(options: PipelineOptions) -> bool:
     """Whether the pipeline runs on one worker in this process (the DirectRunner's
     default; mlpipe's too, see ExecutionContext.beam_pipeline)."""
-    runner = options.view_as(StandardOptions).runner
-    direct = options.view_as(DirectOptions)
-    return (runner in (None, "DirectRunner") and direct.direct_num_workers == 1
-            and direct.direct_running_mode in ("in_memory", "multi_threading"))
+    return runs_in_process(options) and options.view_as(DirectOptions).direct_num_workers == 1
 
 
 @contextlib.contextmanager
