@@ -11,7 +11,6 @@ import traceback
 import warnings
 
 from pipeline.compiled import UsageError, is_compiled, pairs, read_compiled
-from pipeline.deferred_imports import trim_library_imports
 from pipeline.gc.commands import COMMANDS as GC_COMMANDS
 from pipeline.gc.commands import add_commands as add_gc_commands
 from pipeline.kubeflow.commands import COMMANDS as KUBEFLOW_COMMANDS
@@ -193,7 +192,6 @@ def console_main() -> None:
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    trim_library_imports()
     _quiet_libraries(args.verbose)
     from pipeline.code.user_code import CodeReferenceError
     from pipeline.dsl import PipelineDefinitionError

@@ -162,8 +162,15 @@ def use_standard_distutils() -> bool:
     return True
 
 
+_trimmed = False
+
+
 def trim_library_imports() -> None:
-    """Both savings, for a process's entry point (the `mlpipe` command, a Kubeflow task),
-    before any TFX library is imported."""
-    defer_unused_imports()
-    use_standard_distutils()
+    """Both savings, once a process, before any TFX library is imported (components
+    call it before loading their executor)."""
+    global _trimmed
+    with _lock:
+        if not _trimmed:
+            defer_unused_imports()
+            use_standard_distutils()
+            _trimmed = True

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from pipeline.deferred_imports import DEFERRED
 DEFERRED_NAMES = [entry.name for entry in DEFERRED]
 
 
-def _child(code: str, tmp_path: Path | None = None, **env: str) -> dict:
+def _child(code: str, tmp_path: Path | None = None, **env: str) -> dict[str, Any]:
     """Runs `code` in a new interpreter (with `tmp_path` on its path); returns the JSON
     object it prints last."""
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_USE_LEGACY_KERAS": "1",
@@ -64,7 +65,7 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def libraries() -> dict:
+def libraries() -> dict[str, Any]:
     """One interpreter that imports the TFX libraries with deferral, then uses them."""
     return _child(LIBRARIES)
 
@@ -258,19 +259,25 @@ def test_tensorflow_gets_the_standard_distutils_without_setuptools():
     assert standard["site_packages"] == shimmed["site_packages"]
 
 
-CLI = """
+EXECUTOR = """
 import json, sys
 from pipeline.cli import main
 from pipeline.deferred_imports import is_deferred
-code = main(["runs", "--root", sys.argv[1]])
+main(["runs", "--root", sys.argv[1]])
+before = {"scipy": "scipy" in sys.modules, "deferred": [n for n in %r if is_deferred(n)]}
+from components.statistics_gen.component import StatisticsGen
+StatisticsGen.SPEC.load_executor()
 import distutils
-print(json.dumps({"deferred": [n for n in %r if is_deferred(n)],
+print(json.dumps({"before": before, "deferred": [n for n in %r if is_deferred(n)],
                   "setuptools": "setuptools" in sys.modules}))
-""" % (DEFERRED_NAMES,)
+""" % (DEFERRED_NAMES, DEFERRED_NAMES)
 
 
-def test_the_mlpipe_command_trims_the_imports(tmp_path):
-    child = subprocess.run([sys.executable, "-c", CLI, str(tmp_path / "root")], text=True,
+def test_loading_an_executor_trims_the_imports_and_nothing_before_it_does(tmp_path):
+    child = subprocess.run([sys.executable, "-c", EXECUTOR, str(tmp_path / "root")], text=True,
                            capture_output=True, timeout=300)
     found = json.loads(child.stdout.strip().splitlines()[-1])
-    assert found == {"deferred": DEFERRED_NAMES, "setuptools": False}
+    # A command that runs no executor (as a fully cached run) imports nothing for it.
+    assert found["before"] == {"scipy": False, "deferred": []}
+    assert found["deferred"] == DEFERRED_NAMES
+    assert found["setuptools"] is False

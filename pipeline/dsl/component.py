@@ -14,6 +14,7 @@ import types
 import typing
 from typing import Any, Callable, ClassVar, Union
 
+from pipeline.deferred_imports import trim_library_imports
 from pipeline.dsl.artifact import Artifact
 from pipeline.dsl.channel import (Channel, LatestBlessedModel, Outputs, ServingModel,
                                   ServingModelStatistics)
@@ -93,6 +94,9 @@ class ComponentSpec:
         return str(self.executor).partition(":")[2]
 
     def load_executor(self) -> Callable[..., Any]:
+        # Executors import the TFX libraries: trim what those import first (once a process;
+        # a fully cached run never gets here and pays nothing).
+        trim_library_imports()
         return getattr(importlib.import_module(self.executor_module), self.executor_name)
 
 

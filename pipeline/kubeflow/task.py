@@ -13,7 +13,6 @@ import sys
 from typing import Any, Mapping
 
 from pipeline import fs
-from pipeline.deferred_imports import trim_library_imports
 from pipeline.dsl import Artifact, Channel, Component, Pipeline
 from pipeline.ir.materialize import materialize
 from pipeline.ir.model import PipelineIR
@@ -81,7 +80,6 @@ def run_task(ir: str | Mapping[str, Any], run_id: str, values: Mapping[str, Any]
     """Runs the one node of `ir` (a node slice of a compiled pipeline); exits
     non-zero (stopping downstream tasks) if it fails or stops the pipeline. If an
     earlier task ended the run (nothing more to do), it records nothing and exits 0."""
-    trim_library_imports()  # this is the task process's entry point
     compiled = PipelineIR.from_json(ir) if isinstance(ir, str) else PipelineIR.from_dict(dict(ir))
     pipeline = materialize(compiled, values, only=compiled.nodes[0].id)
     component = pipeline.components[0]
