@@ -14,6 +14,7 @@ import types
 import typing
 from typing import Any, Callable, ClassVar, Union
 
+from pipeline import heap
 from pipeline.deferred_imports import trim_library_imports
 from pipeline.dsl.artifact import Artifact
 from pipeline.dsl.channel import (Channel, LatestBlessedModel, Outputs, ServingModel,
@@ -95,9 +96,12 @@ class ComponentSpec:
 
     def load_executor(self) -> Callable[..., Any]:
         # Executors import the TFX libraries: trim what those import first (once a process;
-        # a fully cached run never gets here and pays nothing).
+        # a fully cached run never gets here and pays nothing), and keep the collector
+        # off what they leave (see pipeline/heap.py).
         trim_library_imports()
-        return getattr(importlib.import_module(self.executor_module), self.executor_name)
+        with heap.imports_kept_from_collection():
+            module = importlib.import_module(self.executor_module)
+        return getattr(module, self.executor_name)
 
 
 class Component:

@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any, Mapping
 
+from pipeline import heap
 from pipeline.dsl import Artifact, Pipeline
 from pipeline.ir.build import build_ir
 from pipeline.ir.materialize import materialize
@@ -78,6 +79,8 @@ class LocalRunner:
                        else f"the runner failed: {type(error).__name__}: {error}")
             _record_end(store, contexts, result, "FAILED", message)
             raise RunnerError(f"run {contexts.run_id}: {message}") from error
+        finally:
+            heap.release_frozen()  # what the run's imports froze is the collector's again
         done = {r.component_id for r in result.components}
         result.components.extend(ComponentResult(c.id, NOT_RUN) for c in pipeline.components
                                  if c.id not in done)

@@ -3,6 +3,7 @@ staging and publishing, failure records, halting, and MLMD bookkeeping."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 
 from pipeline.dsl import Component, ComponentError, ComponentSpec, ExecutorOutcome, Pipeline
@@ -22,6 +23,7 @@ def write_text(inputs: Nothing, outputs: SchemaPort, params: Behaviour, context)
     with open(os.path.join(outputs.schema.uri, "file.txt"), "w") as handle:
         handle.write(params.text)
     outputs.schema.set("length", len(params.text))
+    outputs.schema.set("frozen_objects", gc.get_freeze_count())
     if params.fail:
         raise ComponentError("asked to fail: half-written output must not be published")
     return ExecutorOutcome(summary="wrote", halt_reason="asked to halt" if params.halt else None)
@@ -69,6 +71,13 @@ def test_outputs_are_published_at_final_uris_and_recorded(tmp_path):
     assert [e.state for e in store.executions(result.run_id)] == ["COMPLETE", "COMPLETE"]
     assert store.artifact(result.output("Writer", "schema").id).get("length") == 5
     assert store.runs("toy")[0].status == "COMPLETE"
+
+
+def test_objects_frozen_while_executors_load_are_released_when_the_run_ends(tmp_path):
+    result = LocalRunner().run(_pipeline(tmp_path))
+    assert result.ok, result.message
+    assert result.output("Writer", "schema").get("frozen_objects") > 10_000
+    assert gc.get_freeze_count() == 0  # this process collects everything again (pipeline/heap.py)
 
 
 def test_failed_execution_is_recorded_and_nothing_half_written_is_published(tmp_path):
