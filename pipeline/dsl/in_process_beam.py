@@ -1,5 +1,6 @@
 """Beam's fixed costs per function and per transform, cut when the pipeline runs in
-this process (`beam_pipeline`; the options' views are in `_InProcessOptions`).
+this process (`beam_pipeline`; the options' views are in `_InProcessOptions`, the
+signatures Beam reads of every DoFn method in `beam_signatures`).
 
 Beam serializes every DoFn, CombineFn and coder of a pipeline when it runs it (its
 runner API proto), and the worker deserializes them again. Beam's dill pickler
@@ -27,22 +28,20 @@ from __future__ import annotations
 import base64
 import bz2
 import contextlib
-import threading
 import zlib
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import apache_beam as beam
 import dill
 from apache_beam.internal import dill_pickler
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
+from pipeline.dsl.beam_signatures import cached_signatures
+from pipeline.dsl.scoped_patch import ScopedPatch
+
 _Options = TypeVar("_Options", bound=PipelineOptions)
 _BZ2_MAGIC = b"BZh"
 _ZLIB_LEVEL = 1
-
-_lock = threading.Lock()
-_depth = 0
-_beam_functions: tuple[Callable[..., bytes], Callable[..., Any]] | None = None
 
 
 def runs_in_process(options: PipelineOptions) -> bool:
@@ -55,8 +54,8 @@ def runs_in_process(options: PipelineOptions) -> bool:
 
 def beam_pipeline(args: Sequence[str]) -> beam.Pipeline:
     """A Beam pipeline with the options `args`. One that runs in this process pickles the
-    in-process way from entering its `with` block until it has run, and builds each view
-    of its options once."""
+    in-process way and remembers the signatures Beam reads from entering its `with` block
+    until it has run, and builds each view of its options once."""
     if runs_in_process(PipelineOptions(args)):
         return _InProcessPipeline(options=_InProcessOptions(args))
     return beam.Pipeline(options=PipelineOptions(args))
@@ -64,15 +63,16 @@ def beam_pipeline(args: Sequence[str]) -> beam.Pipeline:
 
 class _InProcessPipeline(beam.Pipeline):
     def __enter__(self) -> "_InProcessPipeline":
-        self._pickling = in_process_pickling()
-        self._pickling.__enter__()
+        self._patches = contextlib.ExitStack()
+        self._patches.enter_context(in_process_pickling())
+        self._patches.enter_context(cached_signatures())
         return super().__enter__()
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
             super().__exit__(*exc_info)
         finally:
-            self._pickling.__exit__(None, None, None)
+            self._patches.close()
 
 
 class _InProcessOptions(PipelineOptions):
@@ -93,25 +93,11 @@ class _InProcessOptions(PipelineOptions):
         return state
 
 
-@contextlib.contextmanager
-def in_process_pickling() -> Iterator[None]:
+def in_process_pickling() -> contextlib.AbstractContextManager[None]:
     """Beam's dill pickler with zlib and without the trace reset while inside (see the
     module docstring); re-entrant and thread-safe: Beam's own functions are back when
     the last user leaves."""
-    global _depth, _beam_functions
-    with _lock:
-        if _depth == 0:
-            _beam_functions = (dill_pickler.dumps, dill_pickler.loads)
-            dill_pickler.dumps, dill_pickler.loads = _dumps, _loads
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _beam_functions is not None:
-                dill_pickler.dumps, dill_pickler.loads = _beam_functions
-                _beam_functions = None
+    return _PICKLING.active()
 
 
 def _dumps(o: Any, enable_trace: bool = True, use_zlib: bool = False) -> bytes:
@@ -135,5 +121,7 @@ def _loads(encoded: bytes | str, enable_trace: bool = True, use_zlib: bool = Fal
 
 
 def _beam() -> tuple[Callable[..., bytes], Callable[..., Any]]:
-    functions = _beam_functions
-    return functions if functions is not None else (dill_pickler.dumps, dill_pickler.loads)
+    return _PICKLING.original(dill_pickler, "dumps"), _PICKLING.original(dill_pickler, "loads")
+
+
+_PICKLING = ScopedPatch((dill_pickler, "dumps", _dumps), (dill_pickler, "loads", _loads))
