@@ -35,6 +35,8 @@ from typing import Iterator
 
 EAGER_COLLECTION_ENV = "MLPIPE_GC_EVERYTHING"  # "1": collect as CPython does by default
 
+_froze = False  # whether imports_kept_from_collection froze anything since the last release
+
 
 def _policy_enabled() -> bool:
     return os.environ.get(EAGER_COLLECTION_ENV, "") not in ("1", "true", "yes")
@@ -48,6 +50,7 @@ def imports_kept_from_collection() -> Iterator[None]:
     calls froze, so it costs little after the first). The collector is re-enabled
     afterwards only if it was enabled before. Does nothing but run the body when
     MLPIPE_GC_EVERYTHING=1."""
+    global _froze
     if not _policy_enabled():
         yield
         return
@@ -58,12 +61,19 @@ def imports_kept_from_collection() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
+        _froze = True
         if was_enabled:
             gc.enable()
 
 
 def release_frozen() -> None:
-    """Returns every frozen object to the collector (`gc.unfreeze()`); the next full
-    collection examines them again and frees cycles among those that are garbage.
-    Constant time (`gc.get_freeze_count()` would walk every frozen object)."""
-    gc.unfreeze()
+    """Returns every frozen object to the collector (`gc.unfreeze()`) if
+    `imports_kept_from_collection()` froze any since the last call; the next full
+    collection examines them again and frees cycles among those that are garbage. What
+    the process froze itself is released with them; a run that loaded no executor (all
+    cached, or MLPIPE_GC_EVERYTHING=1) leaves the collector as it was. Constant time
+    (`gc.get_freeze_count()` would walk every frozen object)."""
+    global _froze
+    if _froze:
+        gc.unfreeze()
+        _froze = False

@@ -105,6 +105,16 @@ def test_frozen_cycles_are_freed_once_released(tmp_path):
     assert seen["after_release"] == ["frozen"]
 
 
+def test_a_release_without_an_import_before_it_leaves_what_the_process_froze(tmp_path):
+    seen = _child("""
+        gc.freeze()                  # the process's own, e.g. before it forks workers
+        own = gc.get_freeze_count()
+        heap.release_frozen()        # a fully cached run: no executor was loaded
+        print(json.dumps({"own": own, "after": gc.get_freeze_count()}))
+    """, tmp_path)
+    assert seen["own"] > 0 and seen["after"] == seen["own"]
+
+
 def test_the_opt_out_freezes_nothing(tmp_path):
     seen = _child("""
         with heap.imports_kept_from_collection():
